@@ -1,0 +1,42 @@
+// Package nettest holds helpers for nanoQ's tests: loopback addresses with
+// ephemeral ports, unix socket paths in a temp dir, and goleak options.
+package nettest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// LeakOptions returns the goleak options every nanoQ test package uses: gnet
+// starts two permanent ants goroutines at package init, which are not ours.
+func LeakOptions() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreTopFunction("github.com/panjf2000/ants/v2.(*poolCommon).purgeStaleWorkers"),
+		goleak.IgnoreTopFunction("github.com/panjf2000/ants/v2.(*poolCommon).ticktock"),
+		goleak.IgnoreAnyFunction("github.com/panjf2000/ants/v2.(*poolCommon).purgeStaleWorkers"),
+		goleak.IgnoreAnyFunction("github.com/panjf2000/ants/v2.(*poolCommon).ticktock"),
+	}
+}
+
+// VerifyTestMain runs the package's tests, then fails if goroutines leaked.
+func VerifyTestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, LeakOptions()...)
+}
+
+// TCPURL is a tcp4 URL on loopback with an ephemeral port.
+const TCPURL = "tcp4://127.0.0.1:0"
+
+// UnixPath returns a fresh unix socket path inside a temp dir of t. The
+// path is kept short: sun_path holds about 108 bytes.
+func UnixPath(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "s.sock")
+}
