@@ -1,0 +1,56 @@
+package backoff
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Defaults for a zero (or negative) Min and Max.
+const (
+	defaultMin = 50 * time.Millisecond
+	defaultMax = 5 * time.Second
+)
+
+// Backoff yields jittered, exponentially growing delays. Not safe for concurrent use.
+// The zero value is ready to use: 50 ms growing to 5 s.
+type Backoff struct {
+	Min time.Duration // first ceiling; 0 (or less) means 50 ms
+	Max time.Duration // cap on every delay; 0 (or less) means 5 s
+
+	attempt int // Next calls since the last Reset, saturating at math.MaxInt
+}
+
+// Next returns a random delay in [d/2, d], where d = min(Max, Min<<attempt),
+// and counts one attempt. It never overflows, however many times it is
+// called.
+func (b *Backoff) Next() time.Duration {
+	d := b.ceiling()
+	if b.attempt < math.MaxInt {
+		b.attempt++
+	}
+	half := d / 2
+	return half + rand.N(d-half+1) // d-half ≥ 1 since d ≥ 1
+}
+
+// ceiling returns min(Max, Min<<attempt) with defaults applied, at least 1.
+func (b *Backoff) ceiling() time.Duration {
+	lo, hi := b.Min, b.Max
+	if lo <= 0 {
+		lo = defaultMin
+	}
+	if hi <= 0 {
+		hi = defaultMax
+	}
+	// lo<<attempt > hi without overflowing: shift hi right instead.
+	if b.attempt >= 63 || lo > hi>>b.attempt {
+		return hi
+	}
+	return lo << b.attempt
+}
+
+// Reset starts a new series: the next delay is at most Min again.
+func (b *Backoff) Reset() { b.attempt = 0 }
+
+// Attempt returns how many times Next was called since the last Reset.
+func (b *Backoff) Attempt() int { return b.attempt }

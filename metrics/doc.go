@@ -1,0 +1,67 @@
+// Package metrics holds nanoQ's Prometheus collectors: their names, labels
+// and registration, and cheap handles for the hot paths.
+//
+// # Concurrency
+//
+// Every exported function and method is safe for concurrent use. A nil
+// *Metrics and a nil *Stream are valid and record nothing, so callers never
+// test for "metrics off".
+//
+// # Use
+//
+// [New] registers the collectors on a caller's prometheus.Registerer
+// (registering twice on one registry reuses what is there); [Default] does
+// so once on prometheus.DefaultRegisterer. A publisher takes one handle per
+// stream with [Metrics.Pub] (label addr: the destination address), a
+// subscriber one per connection with [Metrics.Sub] (label addr: the remote
+// host without port; the listen address for unix sockets and for the
+// listener's own handle). A [Stream] resolves its label children when it is
+// made, so its methods neither allocate nor look up labels; callers update
+// it once per batch (per flush, per traffic event), not per message.
+//
+// # Metrics
+//
+// Namespace "nanoq"; subsystem "pub" for publishers, "sub" for subscribers.
+// Byte counts are payload bytes, without the uvarint length prefix.
+//
+//	name                                   type       labels        meaning
+//	nanoq_pub_messages_total               counter    addr          messages written to a socket towards addr
+//	nanoq_pub_bytes_total                  counter    addr          payload bytes of those messages
+//	nanoq_pub_lost_messages_total          counter    addr, reason  messages published towards addr that will never be sent
+//	nanoq_pub_lost_bytes_total             counter    addr, reason  payload bytes of those messages
+//	nanoq_pub_reconnects_total             counter    addr          redials after a failed dial or a lost connection
+//	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
+//	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
+//	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket
+//	nanoq_sub_messages_total               counter    addr          messages received and delivered to the handler or queued
+//	nanoq_sub_bytes_total                  counter    addr          payload bytes of those messages
+//	nanoq_sub_lost_messages_total          counter    addr, reason  messages received that never reached the user
+//	nanoq_sub_lost_bytes_total             counter    addr, reason  payload bytes of those that arrived (part of a cut frame)
+//	nanoq_sub_streams                      gauge      addr          connections from publishers open now
+//	nanoq_sub_stream_duration_seconds      histogram  addr          lifetime of closed connections
+//	nanoq_sub_buffered_bytes               gauge      addr          payload bytes waiting in the receive queue for Receive
+//	nanoq_sub_accept_errors_total          counter    addr          failed accepts on the listener at addr
+//
+// The duration histograms have buckets from 1 s to a day: 1, 2, 5, 10, 15,
+// 30, 45 seconds; 1, 2, 5, 10, 15, 30, 45 minutes; 1, 2, 5, 12, 18, 24 hours.
+//
+// # Loss reasons
+//
+// Every message that does not reach the subscriber's user is counted once,
+// under exactly one reason (the "reason" label, [Reason.String]):
+//
+//	reason        side      counted when
+//	overflow      pub       the stream's buffer is full: the oldest whole frames are dropped for the new one
+//	disconnected  pub, sub  data still unsent (pub) or still queued (sub) when a connection or a Pub/Sub closes
+//	too_big       pub, sub  pub: Publish rejects a payload over MaxPayload; sub: a length prefix over
+//	                        MaxPayload, and the connection is closed
+//	short_buffer  sub       the buffer given to Receive is smaller than the message
+//	queue_full    sub       the receive queue is full: the oldest message is dropped for the new one
+//	malformed     sub       a length prefix is not a valid uvarint; the connection is closed
+//	truncated     sub       a connection closed in the middle of a frame
+//
+// A handle creates the series of its side's usual reasons (pub: overflow,
+// disconnected, too_big; sub: too_big, short_buffer, queue_full, malformed,
+// truncated) at zero, so rate() and alerts work before the first loss; the
+// series of any other reason appears on its first loss.
+package metrics

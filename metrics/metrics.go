@@ -1,0 +1,170 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const (
+	namespace   = "nanoq"
+	labelAddr   = "addr"
+	labelReason = "reason"
+)
+
+// durationBuckets are the upper bounds, in seconds, of the stream-duration
+// histograms: 1 s to a day, on human-friendly steps.
+var durationBuckets = []float64{
+	1, 2, 5, 10, 15, 30, 45, // seconds
+	1 * 60, 2 * 60, 5 * 60, 10 * 60, 15 * 60, 30 * 60, 45 * 60, // minutes
+	1 * 3600, 2 * 3600, 5 * 3600, 12 * 3600, 18 * 3600, 24 * 3600, // hours
+}
+
+// Metrics holds nanoQ's Prometheus collectors. A nil *Metrics is valid and
+// records nothing. Safe for concurrent use.
+type Metrics struct {
+	// Both are immutable after New returns.
+	pub, sub *side
+}
+
+// side holds one side's collectors (subsystem "pub" or "sub").
+// Immutable after New returns; the vectors are safe for concurrent use.
+type side struct {
+	msgs, bytes         *prometheus.CounterVec // label addr
+	lostMsgs, lostBytes *prometheus.CounterVec // labels addr, reason
+	streams             *prometheus.GaugeVec
+	duration            *prometheus.HistogramVec
+	buffered            *prometheus.GaugeVec
+	reconnects          *prometheus.CounterVec // publisher side only, else nil
+	acceptErrors        *prometheus.CounterVec // subscriber side only, else nil
+	reasons             []Reason               // resolved eagerly by handles
+}
+
+// New creates the collectors and registers them on reg. Registering twice on
+// the same registry returns the collectors already registered there (no error,
+// no panic). A nil reg gives working collectors that are not registered
+// anywhere. On any other registration error nothing stays registered.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	r := &registrar{reg: reg}
+	m := &Metrics{pub: newPub(r), sub: newSub(r)}
+	if r.err != nil {
+		for _, c := range r.added {
+			reg.Unregister(c)
+		}
+		return nil, fmt.Errorf("nanoq: register metrics: %w", r.err)
+	}
+	return m, nil
+}
+
+// defaultMetrics builds the instance behind Default once; if that fails, it
+// panics on every call, as prometheus.MustRegister would.
+var defaultMetrics = sync.OnceValue(func() *Metrics {
+	m, err := New(prometheus.DefaultRegisterer)
+	if err != nil {
+		panic(err)
+	}
+	return m
+})
+
+// Default returns the Metrics registered on prometheus.DefaultRegisterer; every
+// call returns the same instance. It panics if collectors with nanoQ's names
+// but other label names or types are already registered there.
+func Default() *Metrics { return defaultMetrics() }
+
+func newPub(r *registrar) *side {
+	const sub = "pub"
+	s := &side{
+		msgs: counterVec(r, sub, "messages_total",
+			"Messages written to connections towards the subscriber at addr.", labelAddr),
+		bytes: counterVec(r, sub, "bytes_total",
+			"Payload bytes of the messages in nanoq_pub_messages_total, without length prefixes.", labelAddr),
+		lostMsgs: counterVec(r, sub, "lost_messages_total",
+			"Messages published towards addr that will never be sent, by reason.", labelAddr, labelReason),
+		lostBytes: counterVec(r, sub, "lost_bytes_total",
+			"Payload bytes of the messages in nanoq_pub_lost_messages_total, by reason.", labelAddr, labelReason),
+		reconnects: counterVec(r, sub, "reconnects_total",
+			"Redials of publisher streams towards addr after a failed dial or a lost connection.", labelAddr),
+		streams: gaugeVec(r, sub, "streams",
+			"Publisher streams (one per stream key) currently open towards addr.", labelAddr),
+		duration: histogramVec(r, sub, "stream_duration_seconds",
+			"Lifetime of closed publisher streams towards addr, from open to close.", labelAddr),
+		buffered: gaugeVec(r, sub, "buffered_bytes",
+			"Bytes published towards addr and not yet written to a socket.", labelAddr),
+		reasons: pubReasons,
+	}
+	return s
+}
+
+func newSub(r *registrar) *side {
+	const sub = "sub"
+	s := &side{
+		msgs: counterVec(r, sub, "messages_total",
+			"Messages received from publishers on host addr and delivered or queued.", labelAddr),
+		bytes: counterVec(r, sub, "bytes_total",
+			"Payload bytes of the messages in nanoq_sub_messages_total, without length prefixes.", labelAddr),
+		lostMsgs: counterVec(r, sub, "lost_messages_total",
+			"Messages from host addr that never reached the user, by reason.", labelAddr, labelReason),
+		lostBytes: counterVec(r, sub, "lost_bytes_total",
+			"Payload bytes of the messages in nanoq_sub_lost_messages_total that arrived, by reason; for a rejected or cut frame only the part received.", labelAddr, labelReason),
+		acceptErrors: counterVec(r, sub, "accept_errors_total",
+			"Failed accepts on the subscriber listening on addr.", labelAddr),
+		streams: gaugeVec(r, sub, "streams",
+			"Connections from publishers on host addr currently open.", labelAddr),
+		duration: histogramVec(r, sub, "stream_duration_seconds",
+			"Lifetime of closed connections from publishers on host addr.", labelAddr),
+		buffered: gaugeVec(r, sub, "buffered_bytes",
+			"Payload bytes from host addr waiting in the receive queue for Receive.", labelAddr),
+		reasons: subReasons,
+	}
+	return s
+}
+
+func counterVec(r *registrar, subsystem, name, help string, labels ...string) *prometheus.CounterVec {
+	return register(r, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Subsystem: subsystem, Name: name, Help: help,
+	}, labels))
+}
+
+func gaugeVec(r *registrar, subsystem, name, help string, labels ...string) *prometheus.GaugeVec {
+	return register(r, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Subsystem: subsystem, Name: name, Help: help,
+	}, labels))
+}
+
+func histogramVec(r *registrar, subsystem, name, help string, labels ...string) *prometheus.HistogramVec {
+	return register(r, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Subsystem: subsystem, Name: name, Help: help,
+		Buckets: durationBuckets,
+	}, labels))
+}
+
+// registrar registers collectors one by one, remembering the first error
+// and the collectors it added so New can undo them.
+type registrar struct {
+	reg   prometheus.Registerer // may be nil: register nothing
+	added []prometheus.Collector
+	err   error
+}
+
+// register registers c on r.reg and returns it, or returns the collector of
+// the same type already registered there under the same descriptors.
+func register[T prometheus.Collector](r *registrar, c T) T {
+	if r.reg == nil || r.err != nil {
+		return c
+	}
+	err := r.reg.Register(c)
+	if err == nil {
+		r.added = append(r.added, c)
+		return c
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(T); ok {
+			return existing
+		}
+	}
+	r.err = err
+	return c
+}

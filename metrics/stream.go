@@ -1,0 +1,162 @@
+package metrics
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Stream is a handle with label children resolved once; meant to be updated
+// per batch (per flush, per traffic event), not per message. A nil *Stream
+// does nothing. Safe for concurrent use; no method allocates or looks up a
+// label.
+type Stream struct {
+	// Immutable after Pub or Sub returns; the children are safe for
+	// concurrent use.
+	msgs, bytes  prometheus.Counter
+	streams      prometheus.Gauge
+	duration     prometheus.Observer
+	buffered     prometheus.Gauge
+	reconnects   prometheus.Counter // nil on subscriber handles
+	acceptErrors prometheus.Counter // nil on publisher handles
+	side         *side              // to resolve the children of rarer reasons
+	addr         string
+
+	// lost[r] is set at creation for the side's usual reasons and by the
+	// first Lost(r) for the others; any goroutine may set it, always to the
+	// same children, so the race is benign and lock-free.
+	lost [NumReasons]atomic.Pointer[lostChildren]
+}
+
+// lostChildren are the lost counters of one (addr, reason) pair.
+type lostChildren struct{ msgs, bytes prometheus.Counter }
+
+// Pub returns the handle for a publisher's destination address (label addr),
+// with every label child resolved once. Nil-safe: a nil *Metrics gives a nil
+// *Stream, whose methods do nothing. AcceptError does nothing on it.
+func (m *Metrics) Pub(addr string) *Stream {
+	if m == nil {
+		return nil
+	}
+	return newStream(m.pub, addr)
+}
+
+// Sub returns the handle for a subscriber's peer host (label addr: the remote
+// host without port, or the listen address for unix sockets). A subscriber
+// counts AcceptError on a handle for its listen address. Reconnected does
+// nothing on it.
+func (m *Metrics) Sub(addr string) *Stream {
+	if m == nil {
+		return nil
+	}
+	return newStream(m.sub, addr)
+}
+
+func newStream(sd *side, addr string) *Stream {
+	s := &Stream{
+		msgs:     sd.msgs.WithLabelValues(addr),
+		bytes:    sd.bytes.WithLabelValues(addr),
+		streams:  sd.streams.WithLabelValues(addr),
+		duration: sd.duration.WithLabelValues(addr),
+		buffered: sd.buffered.WithLabelValues(addr),
+		side:     sd,
+		addr:     addr,
+	}
+	if sd.reconnects != nil {
+		s.reconnects = sd.reconnects.WithLabelValues(addr)
+	}
+	if sd.acceptErrors != nil {
+		s.acceptErrors = sd.acceptErrors.WithLabelValues(addr)
+	}
+	for _, r := range sd.reasons {
+		s.resolveLost(r)
+	}
+	return s
+}
+
+// resolveLost looks up the lost children of reason r, stores and returns
+// them. It allocates; Lost calls it at most once per reason per handle in
+// the common case.
+func (s *Stream) resolveLost(r Reason) *lostChildren {
+	name := r.String()
+	lc := &lostChildren{
+		msgs:  s.side.lostMsgs.WithLabelValues(s.addr, name),
+		bytes: s.side.lostBytes.WithLabelValues(s.addr, name),
+	}
+	s.lost[r].Store(lc)
+	return lc
+}
+
+// Transferred counts n messages of the given total payload bytes as sent
+// (publisher: written to the socket) or received (subscriber: delivered to
+// the handler or queued for Receive). n and bytes must not be negative.
+func (s *Stream) Transferred(n, bytes int) {
+	if s == nil {
+		return
+	}
+	s.msgs.Add(float64(n))
+	s.bytes.Add(float64(bytes))
+}
+
+// Lost counts n messages of the given total payload bytes as lost for reason
+// r. n and bytes must not be negative; r must be below NumReasons, or Lost
+// panics.
+func (s *Stream) Lost(r Reason, n, bytes int) {
+	if s == nil {
+		return
+	}
+	if r >= NumReasons {
+		panic("metrics: Lost with an invalid Reason")
+	}
+	lc := s.lost[r].Load()
+	if lc == nil {
+		lc = s.resolveLost(r)
+	}
+	lc.msgs.Add(float64(n))
+	lc.bytes.Add(float64(bytes))
+}
+
+// Opened adds one current stream.
+func (s *Stream) Opened() {
+	if s == nil {
+		return
+	}
+	s.streams.Inc()
+}
+
+// Closed removes one current stream that lived for d (a negative d counts
+// as 0).
+func (s *Stream) Closed(d time.Duration) {
+	if s == nil {
+		return
+	}
+	s.streams.Dec()
+	s.duration.Observe(max(d, 0).Seconds())
+}
+
+// Reconnected counts one redial of a publisher stream. It does nothing on a
+// subscriber's handle.
+func (s *Stream) Reconnected() {
+	if s == nil || s.reconnects == nil {
+		return
+	}
+	s.reconnects.Inc()
+}
+
+// Buffered adds delta (may be negative) to the buffered-bytes gauge.
+func (s *Stream) Buffered(delta int) {
+	if s == nil {
+		return
+	}
+	s.buffered.Add(float64(delta))
+}
+
+// AcceptError counts one failed accept on a subscriber's listener. It does
+// nothing on a publisher's handle.
+func (s *Stream) AcceptError() {
+	if s == nil || s.acceptErrors == nil {
+		return
+	}
+	s.acceptErrors.Inc()
+}

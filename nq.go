@@ -1,0 +1,142 @@
+package nq
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/internal/addr"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/pub"
+	"github.com/nanoq/nq/ring"
+	"github.com/nanoq/nq/sub"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Errors.
+var (
+	// ErrTooBig is wrapped by Publish for a payload above MaxPayload.
+	ErrTooBig = codec.ErrTooBig
+	// ErrClosed is returned after Close by Publish, Receive and Listen.
+	ErrClosed = ring.ErrClosed
+)
+
+// DefaultMaxPayload is the default limit of one message: 10 MiB.
+const DefaultMaxPayload = pub.DefaultMaxPayload
+
+// StreamDescriptor tells a subscriber's streams (connections) apart. It is
+// not the publisher's stream key.
+type StreamDescriptor = sub.StreamDescriptor
+
+// PubOpts are a publisher's options: the seed's fields (KeepaliveTimeout,
+// ConnectTimeout, WriteTimeout, FlushFrequency, NoDelay, Printf) keep their
+// names and meanings; the rest are additive with safe zero values.
+type PubOpts = pub.Options
+
+// SubOpts are a subscriber's options: the seed's KeepaliveTimeout and Printf,
+// plus additive fields with safe zero values.
+type SubOpts = sub.Options
+
+// Metrics holds nanoQ's Prometheus collectors.
+type Metrics = metrics.Metrics
+
+// Pub publishes messages. Publish buffers the payload and returns at once:
+// a nil error means the message was buffered, not delivered. Messages of one
+// streamKey travel over one connection, in order.
+type Pub interface {
+	Publish(ctx context.Context, payload []byte, streamKey any) error
+	// Shutdown waits (until ctx is done) for buffered messages to be
+	// written, then closes every stream.
+	Shutdown(ctx context.Context) error
+	// Close is Shutdown with a bounded wait.
+	Close() error
+}
+
+// Sub receives messages. Listen binds and serves until its ctx is done;
+// Receive copies the next message into p (up to cap(p)).
+type Sub interface {
+	Listen(ctx context.Context) error
+	Receive(ctx context.Context, p []byte) (payload []byte, stream StreamDescriptor, err error)
+	// Bind binds the address and serves in the background.
+	Bind() error
+	// Addr returns the bound address, or nil before binding.
+	Addr() net.Addr
+	Close() error
+}
+
+// NewPub returns a Pub sending to url. It panics on a malformed URL or
+// invalid options, as the original did; pub.New returns the error instead.
+// m may be nil (no metrics) and is used unless opts.Metrics is set.
+func NewPub(url string, opts PubOpts, m *Metrics) Pub {
+	if opts.Metrics == nil {
+		opts.Metrics = m
+	}
+	p, err := pub.New(url, opts)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// NewMultiPub returns a Pub that sends every message to each of urls. It
+// panics like NewPub.
+func NewMultiPub(urls []string, opts PubOpts, m *Metrics) Pub {
+	if opts.Metrics == nil {
+		opts.Metrics = m
+	}
+	p, err := pub.NewMulti(urls, opts)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// NewSub returns a Sub for url. It panics on a malformed URL or invalid
+// options, as the original did; sub.New returns the error instead. m may be
+// nil and is used unless opts.Metrics is set.
+func NewSub(url string, opts SubOpts, m *Metrics) Sub {
+	if opts.Metrics == nil {
+		opts.Metrics = m
+	}
+	s, err := sub.New(url, opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// NewMetrics creates nanoQ's collectors and registers them on reg. Calling
+// it again with the same registry returns collectors sharing the registered
+// ones. It panics if reg refuses them for another reason.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m, err := metrics.New(reg)
+	if err != nil {
+		panic(fmt.Errorf("nanoq: register metrics: %w", err))
+	}
+	return m
+}
+
+// NewDefaultMetrics returns the Metrics registered on
+// prometheus.DefaultRegisterer; it may be called any number of times.
+func NewDefaultMetrics() *Metrics { return metrics.Default() }
+
+// ParseURL parses a nanoQ address URL (tcp://host:port, tcp4://, tcp6://,
+// unix:///path). The result's Network is the scheme and its String the
+// host:port or path.
+func ParseURL(s string) (net.Addr, error) {
+	a, err := addr.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// MustParseURL is ParseURL that panics on error.
+func MustParseURL(s string) net.Addr {
+	a, err := ParseURL(s)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}

@@ -1,0 +1,135 @@
+package pub
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nanoq/nq/internal/nettest"
+	"github.com/nanoq/nq/sub"
+)
+
+// BenchmarkPublish measures the cost of Publish alone on an open stream.
+func BenchmarkPublish(b *testing.B) {
+	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: func([]byte, sub.StreamDescriptor) {}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Bind()
+	defer s.Close()
+	p := newPub(b, url(s), Options{NoDelay: true})
+	payload := make([]byte, 100)
+	p.Publish(bg, payload, "k")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(payload)))
+	for b.Loop() {
+		p.Publish(bg, payload, "k")
+	}
+}
+
+// BenchmarkEndToEnd publishes b.N messages over the given number of streams
+// to a subscriber in the same process and waits for all of them (or for
+// what was not delivered to be counted lost).
+func BenchmarkEndToEnd(b *testing.B) {
+	for _, size := range []int{100, 1024} {
+		for _, streams := range []int{1, 10, 100, 1000} {
+			b.Run(fmt.Sprintf("size=%d/streams=%d", size, streams), func(b *testing.B) {
+				benchEndToEnd(b, size, streams)
+			})
+		}
+	}
+}
+
+func benchEndToEnd(b *testing.B, size, streams int) {
+	var got atomic.Int64
+	s, err := sub.New(nettest.TCPURL, sub.Options{EventLoops: 1, Handler: func([]byte, sub.StreamDescriptor) { got.Add(1) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Bind()
+	defer s.Close()
+	m, reg := newMetrics(b)
+	p := newPub(b, url(s), Options{NoDelay: true, EventLoops: 1, Metrics: m})
+	payload := make([]byte, size)
+	handles := make([]*Stream, streams)
+	for i := range handles {
+		handles[i] = p.Stream(i)
+		handles[i].Publish(payload)
+	}
+	for got.Load() < int64(streams) {
+		time.Sleep(time.Millisecond)
+	}
+	got.Store(0)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		handles[i%streams].Publish(payload)
+	}
+	lost0 := counter(b, reg, "nanoq_pub_lost_messages_total", "")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		lost := counter(b, reg, "nanoq_pub_lost_messages_total", "") - lost0
+		if float64(got.Load())+lost >= float64(b.N) {
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(got.Load())/elapsed.Seconds(), "msgs/s")
+			b.ReportMetric(100*lost/float64(b.N), "lost%")
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("delivered %d, lost %v of %d", got.Load(), lost, b.N)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// BenchmarkLatency publishes at 10,000 msgs/s on one stream with
+// FlushFrequency 0 and reports the publish-to-handler latency percentiles.
+func BenchmarkLatency(b *testing.B) {
+	const rate = 10000
+	lat := make([]time.Duration, 0, b.N)
+	done := make(chan struct{})
+	var n atomic.Int64
+	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: func(p []byte, _ sub.StreamDescriptor) {
+		sent := int64(binary.LittleEndian.Uint64(p))
+		if sent == 0 {
+			return // warm-up
+		}
+		lat = append(lat, time.Duration(time.Now().UnixNano()-sent))
+		if n.Add(1) == int64(b.N) {
+			close(done)
+		}
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Bind()
+	defer s.Close()
+	p := newPub(b, url(s), Options{NoDelay: true})
+	payload := make([]byte, 100)
+	p.Publish(bg, payload, "k")
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		if d := time.Until(start.Add(time.Duration(i) * time.Second / rate)); d > 0 {
+			time.Sleep(d)
+		}
+		binary.LittleEndian.PutUint64(payload, uint64(time.Now().UnixNano()))
+		p.Publish(bg, payload, "k")
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		b.Fatalf("received %d of %d", n.Load(), b.N)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(q(0.5), "p50-µs")
+	b.ReportMetric(q(0.99), "p99-µs")
+}

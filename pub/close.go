@@ -1,0 +1,105 @@
+package pub
+
+import (
+	"context"
+	"time"
+)
+
+// Close is Shutdown with a bound of WriteTimeout (5 s when WriteTimeout is
+// 0) on the wait for buffered messages to drain.
+func (p *Publisher) Close() error {
+	d := p.opts.WriteTimeout
+	if d == 0 {
+		d = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return p.Shutdown(ctx)
+}
+
+// Shutdown stops accepting messages (Publish returns ErrClosed), waits until
+// every open stream has written what it buffered or ctx is done, then closes
+// every stream, counting what was not sent as lost, and returns once the
+// Publisher's goroutines have exited. It returns ctx.Err() when the wait was
+// cut short. A second call waits for the first to finish.
+func (p *Publisher) Shutdown(ctx context.Context) error {
+	first := false
+	p.once.Do(func() { first = true })
+	if !first {
+		<-p.done
+		return nil
+	}
+	defer close(p.done)
+	p.closed.Store(true)
+	err := p.drain(ctx)
+
+	p.dialer.cancel() // dials in progress fail at once
+	p.streams.Range(func(_, v any) bool {
+		v.(*stream).close()
+		return true
+	})
+	for p.live.Load() > 0 {
+		<-p.gone
+	}
+	close(p.quit)
+	p.wg.Wait()
+	for _, ls := range p.loops {
+		ls.timer.Stop()
+	}
+	var rerr error
+	if p.shared {
+		rerr = releaseShared()
+	} else {
+		rerr = p.r.Close()
+	}
+	if err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// drain waits until no stream that can still send holds unsent bytes. The
+// reactor has no drained event, so it looks every millisecond.
+func (p *Publisher) drain(ctx context.Context) error {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for {
+		busy := false
+		p.streams.Range(func(_, v any) bool {
+			s := v.(*stream)
+			switch s.state.Load() {
+			case stateBackoff:
+				return true // cannot send now; counted lost when closed
+			case stateOpen:
+				if s.ring.Len() > 0 || s.pendingOB.Load() > 0 {
+					busy = true
+					if ls := s.ls.Load(); ls != nil {
+						ls.loop.Post(s.flush)
+						ls.loop.Post(ls.retry)
+					}
+				}
+			default: // dialing: its bytes go out once connected
+				busy = busy || s.ring.Len() > 0
+			}
+			return true
+		})
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// streamGone records that a stream was finalized.
+func (p *Publisher) streamGone() {
+	if p.live.Add(-1) == 0 && p.closed.Load() {
+		select {
+		case p.gone <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package pub
+
+import (
+	"container/heap"
+	"context"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// dialWorkers dial in parallel so one unreachable address does not hold up
+// other streams' connections; a constant, whatever the number of streams.
+const dialWorkers = 4
+
+// dialer connects streams off the publishing goroutines and the event loops
+// (gnet deadlocks when a loop enrolls), with jittered exponential backoff
+// between attempts. Anyone hands it a stream with request, which never
+// blocks or locks; one scheduler goroutine owns the schedule and passes due
+// streams to the workers.
+type dialer struct {
+	p      *Publisher
+	inbox  atomic.Pointer[stream] // lock-free stack linked by stream.dialNext
+	wake   chan struct{}          // capacity 1: the inbox has news
+	work   chan *stream
+	ctx    context.Context // cancelled when dials must stop
+	cancel context.CancelFunc
+	sched  dialHeap // scheduler goroutine only
+	nd     net.Dialer
+}
+
+func newDialer(p *Publisher) *dialer {
+	d := &dialer{
+		p:    p,
+		wake: make(chan struct{}, 1),
+		work: make(chan *stream, 1024),
+		nd:   net.Dialer{Timeout: p.opts.ConnectTimeout},
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	p.wg.Add(1 + dialWorkers)
+	go d.schedule()
+	for range dialWorkers {
+		go d.worker()
+	}
+	return d
+}
+
+// request hands s to the dialer: to dial it, to redial it after a backoff,
+// or to notice it closed. Any goroutine; never blocks.
+func (d *dialer) request(s *stream) {
+	if !s.dialQueued.CompareAndSwap(false, true) {
+		return
+	}
+	for {
+		old := d.inbox.Load()
+		s.dialNext = old
+		if d.inbox.CompareAndSwap(old, s) {
+			break
+		}
+	}
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// schedule is the scheduler goroutine.
+func (d *dialer) schedule() {
+	defer d.p.wg.Done()
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		for s := d.inbox.Swap(nil); s != nil; {
+			next := s.dialNext
+			s.dialNext = nil
+			s.dialQueued.Store(false)
+			d.take(s, now)
+			s = next
+		}
+		for len(d.sched) > 0 && !d.sched[0].due.After(now) {
+			s := heap.Pop(&d.sched).(*stream)
+			s.inHeap = false
+			if s.owner.Load() != ownDialer {
+				continue
+			}
+			if s.closed.Load() {
+				s.finalize()
+				continue
+			}
+			s.dialing.Store(true)
+			select {
+			case d.work <- s:
+			default: // every worker busy and the queue full: try again soon
+				s.dialing.Store(false)
+				s.due = now.Add(10 * time.Millisecond)
+				s.inHeap = true
+				heap.Push(&d.sched, s)
+			}
+		}
+		wait := time.Hour
+		if len(d.sched) > 0 {
+			wait = d.sched[0].due.Sub(now)
+		}
+		t.Reset(wait)
+		select {
+		case <-d.p.quit:
+			return
+		case <-d.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// take schedules a stream the dialer was handed.
+func (d *dialer) take(s *stream, now time.Time) {
+	if s.owner.Load() != ownDialer || s.dialing.Load() {
+		return // the loop or a worker has it, and will notice a close
+	}
+	if s.closed.Load() {
+		if s.inHeap {
+			heap.Remove(&d.sched, s.heapIndex)
+			s.inHeap = false
+		}
+		s.finalize()
+		return
+	}
+	if s.inHeap {
+		return
+	}
+	s.due = now
+	if s.redial {
+		s.due = now.Add(s.bo.Next())
+		s.state.Store(stateBackoff)
+	}
+	s.inHeap = true
+	heap.Push(&d.sched, s)
+}
+
+// worker dials streams until the publisher stops.
+func (d *dialer) worker() {
+	defer d.p.wg.Done()
+	for {
+		select {
+		case <-d.p.quit:
+			return
+		case s := <-d.work:
+			d.dial(s)
+		}
+	}
+}
+
+// dial connects s and enrolls it into the reactor; on failure it hands s
+// back to the scheduler for a backoff. s.dialing is set while a worker has s.
+func (d *dialer) dial(s *stream) {
+	p := d.p
+	if s.closed.Load() {
+		s.dialing.Store(false)
+		s.finalize()
+		return
+	}
+	s.state.Store(stateDialing)
+	nc, err := d.nd.DialContext(d.ctx, p.addr.Net, p.addr.Host)
+	if err == nil {
+		if tc, ok := nc.(*net.TCPConn); ok {
+			err = tc.SetNoDelay(p.opts.NoDelay)
+		}
+		if err == nil {
+			if s.dials > 0 {
+				p.m.Reconnected()
+			}
+			s.dials++
+			_, err = p.r.Enroll(nc, s) // OnOpen has run when it returns nil
+			if err == nil {
+				s.dialing.Store(false)
+				return
+			}
+		} else {
+			nc.Close()
+		}
+	}
+	s.dialing.Store(false)
+	if s.closed.Load() {
+		s.finalize()
+		return
+	}
+	if !s.failing {
+		p.log.Warnf("stream %v: dial %s: %v (retrying with backoff)", s.key, p.addr, err)
+		s.failing = true
+	}
+	s.redial = true
+	d.request(s)
+}
+
+// dialHeap orders streams by due time.
+type dialHeap []*stream
+
+func (h dialHeap) Len() int           { return len(h) }
+func (h dialHeap) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
+func (h dialHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIndex = i
+	h[j].heapIndex = j
+}
+func (h *dialHeap) Push(x any) {
+	s := x.(*stream)
+	s.heapIndex = len(*h)
+	*h = append(*h, s)
+}
+func (h *dialHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return s
+}

@@ -1,0 +1,231 @@
+package pub
+
+import (
+	"time"
+
+	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
+)
+
+// maxBatch bounds one writev (one frame larger than this goes alone). The
+// reactor is fed only when it holds nothing for the connection, so it never
+// holds more than one batch: gnet's outbound buffer is unbounded and drains
+// in time quadratic in its pieces.
+const maxBatch = 256 << 10
+
+// Retry delays while a connection's output is blocked and not progressing.
+const (
+	minRetry = 100 * time.Microsecond
+	maxRetry = 10 * time.Millisecond
+)
+
+// loopState is a Publisher's state on one event loop. Fields other than the
+// read-only p, loop and tasks are event-loop only, except timer, whose
+// callback only posts a task.
+type loopState struct {
+	p        *Publisher
+	loop     *reactor.Loop
+	flushAll *reactor.Task // FlushFrequency > 0: flush every stream of the loop
+	retry    *reactor.Task // look at blocked streams again
+	timer    *time.Timer   // posts retry
+
+	conns   []*stream // open streams on this loop
+	blocked []*stream
+	delay   time.Duration // current retry delay without progress
+	armed   bool          // timer set
+
+	unblocked, expired []*stream // scratch for retryBlocked
+}
+
+func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
+	ls := &loopState{p: p, loop: l, delay: minRetry}
+	ls.flushAll = reactor.NewTask(ls.flushEvery)
+	ls.retry = reactor.NewTask(ls.retryBlocked)
+	ls.timer = time.AfterFunc(time.Hour, func() { l.Post(ls.retry) })
+	ls.timer.Stop()
+	return ls
+}
+
+func (ls *loopState) add(s *stream) {
+	s.slot = len(ls.conns)
+	ls.conns = append(ls.conns, s)
+}
+
+func (ls *loopState) remove(s *stream) {
+	last := len(ls.conns) - 1
+	if s.slot <= last && ls.conns[s.slot] == s {
+		ls.conns[s.slot] = ls.conns[last]
+		ls.conns[s.slot].slot = s.slot
+		ls.conns[last] = nil
+		ls.conns = ls.conns[:last]
+	}
+	if s.blocked {
+		s.blocked = false
+		for i, b := range ls.blocked {
+			if b == s {
+				ls.blocked = append(ls.blocked[:i], ls.blocked[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+func (ls *loopState) flushEvery() {
+	for _, s := range ls.conns {
+		if !s.blocked && s.ring.Len() > 0 {
+			s.flushNow()
+		}
+	}
+}
+
+// flushNow writes buffered frames while the reactor takes them. Runs on the
+// connection's loop.
+func (s *stream) flushNow() {
+	c := s.conn
+	if c == nil || s.blocked {
+		return
+	}
+	for range 4 { // a few batches, then let other connections of the loop run
+		if ob := c.OutboundBuffered(); ob > 0 {
+			s.block(ob)
+			return
+		}
+		s.unsentFrames = 0
+		first, second, frames := s.ring.Peek(maxBatch)
+		if frames == 0 {
+			s.pendingOB.Store(0)
+			return
+		}
+		bufs := append(s.iov[:0], first)
+		if len(second) > 0 {
+			bufs = append(bufs, second)
+		}
+		n := len(first) + len(second)
+		if _, err := c.Writev(bufs); err != nil {
+			s.ring.Release()
+			s.p.m.Lost(metrics.Disconnected, frames, n)
+			return
+		}
+		ob := c.OutboundBuffered()
+		if ob > 0 {
+			s.unsentFrames = framesTouched(first, second, ob)
+		}
+		s.ring.Release()
+		s.p.m.Transferred(frames, n)
+		if ob > 0 {
+			s.block(ob)
+			return
+		}
+		if s.ring.Len() == 0 {
+			s.pendingOB.Store(0)
+			return
+		}
+	}
+	s.ls.Load().loop.Post(s.flush)
+}
+
+// framesTouched counts the frames of the batch first‖second with at least
+// one of their bytes among the last unsent bytes.
+func framesTouched(first, second []byte, unsent int) int {
+	sentUpTo := len(first) + len(second) - unsent
+	n, off := 0, 0
+	for len(first)+len(second) > 0 {
+		_, k, _, err := codec.Parse2(first, second, maxInt)
+		if err != nil || k == 0 {
+			break
+		}
+		off += k
+		if off > sentUpTo {
+			n++
+		}
+		if k <= len(first) {
+			first = first[k:]
+		} else {
+			second = second[k-len(first):]
+			first = nil
+		}
+	}
+	return n
+}
+
+const maxInt = int(^uint(0) >> 1)
+
+// block records that the reactor holds output for s and makes sure the
+// loop looks again.
+func (s *stream) block(ob int) {
+	s.pendingOB.Store(int64(ob))
+	if s.blocked {
+		return
+	}
+	s.blocked = true
+	s.blockedSince = time.Now()
+	s.lastOB = ob
+	ls := s.ls.Load()
+	ls.blocked = append(ls.blocked, s)
+	ls.arm(false)
+}
+
+// arm schedules the next look at blocked streams: at once while output
+// progresses, else after a delay that doubles up to maxRetry.
+func (ls *loopState) arm(progress bool) {
+	if progress {
+		ls.delay = minRetry
+		ls.loop.Post(ls.retry)
+		return
+	}
+	if !ls.armed {
+		ls.armed = true
+		ls.timer.Reset(ls.delay)
+		ls.delay = min(2*ls.delay, maxRetry)
+	}
+}
+
+// retryBlocked flushes streams whose output drained, and closes those whose
+// output made no progress for WriteTimeout (they redial).
+func (ls *loopState) retryBlocked() {
+	ls.armed = false
+	if len(ls.blocked) == 0 {
+		ls.delay = minRetry
+		return
+	}
+	now := time.Now()
+	wt := ls.p.opts.WriteTimeout
+	progress := false
+	still := ls.blocked[:0]
+	unblocked, expired := ls.unblocked[:0], ls.expired[:0]
+	for _, s := range ls.blocked {
+		ob := s.conn.OutboundBuffered()
+		s.pendingOB.Store(int64(ob))
+		switch {
+		case ob == 0:
+			s.blocked = false
+			s.unsentFrames = 0
+			unblocked = append(unblocked, s)
+			progress = true
+			continue
+		case ob < s.lastOB:
+			s.lastOB = ob
+			s.blockedSince = now
+			progress = true
+		case wt > 0 && now.Sub(s.blockedSince) > wt:
+			expired = append(expired, s)
+		}
+		still = append(still, s)
+	}
+	clear(ls.blocked[len(still):])
+	ls.blocked = still
+	for _, s := range expired {
+		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.key, ls.p.addr, wt)
+		s.conn.Close()
+	}
+	for _, s := range unblocked {
+		s.flushNow()
+	}
+	clear(unblocked)
+	clear(expired)
+	ls.unblocked, ls.expired = unblocked[:0], expired[:0]
+	if len(ls.blocked) > 0 {
+		ls.arm(progress)
+	}
+}

@@ -1,0 +1,83 @@
+package pub
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nanoq/nq/metrics"
+)
+
+// ErrInvalidOptions is wrapped by New for an option out of range.
+var ErrInvalidOptions = errors.New("nanoq: invalid options")
+
+// Defaults, as in the original nanoQ where it had one.
+const (
+	DefaultMaxPayload       = 10 << 20        // 10 MiB
+	DefaultKeepaliveTimeout = 5 * time.Second // idle streams close after this
+	DefaultConnectTimeout   = 5 * time.Second
+)
+
+// Options configure a Publisher. Zero values select the defaults; the seed's
+// fields keep their names and meanings.
+type Options struct {
+	// KeepaliveTimeout closes a stream with nothing published for this long,
+	// giving its memory back; the next Publish with its key reopens it.
+	// 0 means DefaultKeepaliveTimeout.
+	KeepaliveTimeout time.Duration
+	// ConnectTimeout bounds each dial. 0 means DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	// WriteTimeout closes and redials a connection whose pending output made
+	// no progress for this long. 0 means no write timeout.
+	WriteTimeout time.Duration
+	// FlushFrequency > 0 writes each stream at most every FlushFrequency
+	// (bandwidth mode). 0 writes as soon as the event loop is free: batches
+	// then grow with load by themselves.
+	FlushFrequency time.Duration
+	// NoDelay sets TCP_NODELAY (disables Nagle's algorithm) on TCP streams.
+	NoDelay bool
+	// Printf optionally receives log lines (info level and above).
+	Printf func(format string, v ...any)
+	// Logger optionally receives log lines through log/slog.
+	Logger *slog.Logger
+	// MaxPayload limits one message; Publish rejects larger ones with
+	// ErrTooBig. 0 means DefaultMaxPayload.
+	MaxPayload int
+	// MaxBuffer bounds each stream's buffered bytes, ours and the reactor's;
+	// when full the oldest messages are dropped and counted. 0 means
+	// 10 × MaxPayload. It is raised to hold at least one MaxPayload message.
+	MaxBuffer int
+	// EventLoops > 0 gives the Publisher its own event loops. 0 shares one
+	// process-wide reactor (min(GOMAXPROCS, 4) loops) among every
+	// Publisher created with 0, so loops do not multiply.
+	EventLoops int
+	// Metrics receives the publisher's metrics; nil records nothing.
+	Metrics *metrics.Metrics
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.KeepaliveTimeout < 0 || o.ConnectTimeout < 0 || o.WriteTimeout < 0 || o.FlushFrequency < 0 ||
+		o.MaxPayload < 0 || o.MaxBuffer < 0 || o.EventLoops < 0 {
+		return o, fmt.Errorf("nanoq: publisher options: negative value: %w", ErrInvalidOptions)
+	}
+	if o.EventLoops > 256 {
+		return o, fmt.Errorf("nanoq: publisher options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
+	}
+	if o.KeepaliveTimeout == 0 {
+		o.KeepaliveTimeout = DefaultKeepaliveTimeout
+	}
+	if o.ConnectTimeout == 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxPayload == 0 {
+		o.MaxPayload = DefaultMaxPayload
+	}
+	if o.MaxBuffer == 0 {
+		o.MaxBuffer = 10 * o.MaxPayload
+	}
+	if min := o.MaxPayload + 10; o.MaxBuffer < min {
+		o.MaxBuffer = min
+	}
+	return o, nil
+}

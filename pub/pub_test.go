@@ -1,0 +1,314 @@
+package pub
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nanoq/nq/internal/nettest"
+	"github.com/nanoq/nq/sub"
+)
+
+func TestManyKeysDistinctStreams(t *testing.T) {
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	p := newPub(t, url(s), Options{NoDelay: true})
+	for i := 1; i <= 100; i++ {
+		if err := p.Publish(bg, []byte(fmt.Sprintf("hello %d", i)), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.wait(t, 100)
+	got := r.snapshot()
+	if len(got) != 100 {
+		t.Fatalf("%d stream descriptors, want 100", len(got))
+	}
+	seen := map[string]bool{}
+	for _, msgs := range got {
+		if len(msgs) != 1 {
+			t.Fatalf("a stream carried %d messages", len(msgs))
+		}
+		seen[string(msgs[0])] = true
+	}
+	for i := 1; i <= 100; i++ {
+		if !seen[fmt.Sprintf("hello %d", i)] {
+			t.Fatalf("message %d missing", i)
+		}
+	}
+}
+
+func TestPerKeyOrderNoLoss(t *testing.T) {
+	const keys, perKey = 10, 20000
+	m, reg := newMetrics(t)
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	p := newPub(t, url(s), Options{NoDelay: true, Metrics: m})
+	var wg sync.WaitGroup
+	for k := range keys {
+		wg.Go(func() {
+			buf := make([]byte, 16)
+			for i := range perKey {
+				binary.LittleEndian.PutUint64(buf, uint64(k))
+				binary.LittleEndian.PutUint64(buf[8:], uint64(i))
+				if err := p.Publish(bg, buf, k); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r.wait(t, keys*perKey)
+	for d, msgs := range r.snapshot() {
+		key := binary.LittleEndian.Uint64(msgs[0])
+		for i, m := range msgs {
+			if binary.LittleEndian.Uint64(m) != key || binary.LittleEndian.Uint64(m[8:]) != uint64(i) {
+				t.Fatalf("stream %d: message %d out of order or mixed", d, i)
+			}
+		}
+	}
+	if lost := counter(t, reg, "nanoq_pub_lost_messages_total", ""); lost != 0 {
+		t.Fatalf("%v messages lost", lost)
+	}
+	waitCounter(t, reg, "nanoq_pub_messages_total", "", keys*perKey)
+}
+
+func TestPublishBeforeSubscriberExists(t *testing.T) {
+	path := nettest.UnixPath(t)
+	p := newPub(t, "unix://"+path, Options{})
+	for i := range 10 {
+		if err := p.Publish(bg, []byte{byte(i)}, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := newReceived()
+	startSub(t, "unix://"+path, r)
+	r.wait(t, 10)
+	for _, msgs := range r.snapshot() {
+		for i, m := range msgs {
+			if m[0] != byte(i) {
+				t.Fatalf("message %d is %d", i, m[0])
+			}
+		}
+	}
+}
+
+func TestSubscriberRestart(t *testing.T) {
+	path := nettest.UnixPath(t)
+	m, reg := newMetrics(t)
+	r1 := newReceived()
+	s1 := startSub(t, "unix://"+path, r1)
+	p := newPub(t, "unix://"+path, Options{Metrics: m})
+	p.Publish(bg, []byte("one"), "k")
+	r1.wait(t, 1)
+	s1.Close()
+
+	r2 := newReceived()
+	startSub(t, "unix://"+path, r2)
+	// Until the publisher notices the close and redials, messages may be
+	// lost (and counted); keep publishing until the new subscriber has some.
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; r2.count() == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("delivery did not resume")
+		}
+		p.Publish(bg, []byte("two"), "k")
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitCounter(t, reg, "nanoq_pub_reconnects_total", "", 1)
+}
+
+func TestStalledSubscriberBoundsMemory(t *testing.T) {
+	const maxBuffer = 1 << 20
+	m, reg := newMetrics(t)
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{MaxBuffer: maxBuffer, MaxPayload: 64 << 10, Metrics: m})
+	payload := make([]byte, 1000)
+	p.Publish(bg, payload, "k")
+	c := accept(t, conns) // accepted, never read
+	_ = c
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range 200_000 { // 200 MB offered
+		p.Publish(bg, payload, "k")
+	}
+	v, _ := p.streams.Load("k")
+	st := v.(*stream)
+	// The loop may still be feeding the socket; what we and the reactor
+	// hold stays within the bound.
+	if held := st.ring.Len() + int(st.pendingOB.Load()); held > maxBuffer {
+		t.Fatalf("publisher holds %d bytes, MaxBuffer %d", held, maxBuffer)
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > 8*maxBuffer {
+		t.Fatalf("heap grew by %d bytes with MaxBuffer %d", grew, maxBuffer)
+	}
+	if lost := counter(t, reg, "nanoq_pub_lost_messages_total", "overflow"); lost < 100_000 {
+		t.Fatalf("overflow losses %v, want most of 200000", lost)
+	}
+}
+
+func TestInteropRawSubscriber(t *testing.T) {
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{})
+	want := [][]byte{{}, []byte("x"), bytes.Repeat([]byte("y"), 300), bytes.Repeat([]byte("z"), 70000)}
+	for _, w := range want {
+		if err := p.Publish(bg, w, 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	br := bufio.NewReader(accept(t, conns))
+	for i, w := range want {
+		got, err := readFrame(br)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, w) {
+			t.Fatalf("frame %d differs", i)
+		}
+	}
+}
+
+func TestKeepaliveClosesIdleStream(t *testing.T) {
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{KeepaliveTimeout: 100 * time.Millisecond})
+	p.Publish(bg, []byte("a"), "k")
+	c1 := accept(t, conns)
+	br := bufio.NewReader(c1)
+	if _, err := readFrame(br); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readFrame(br); err == nil {
+		t.Fatal("idle stream not closed")
+	}
+	if _, ok := p.streams.Load("k"); ok {
+		t.Fatal("idle stream still in the table")
+	}
+	p.Publish(bg, []byte("b"), "k") // reopens
+	got, err := readFrame(bufio.NewReader(accept(t, conns)))
+	if err != nil || string(got) != "b" {
+		t.Fatalf("reopened stream: %q, %v", got, err)
+	}
+}
+
+func TestWriteTimeoutRedials(t *testing.T) {
+	m, reg := newMetrics(t)
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{WriteTimeout: 200 * time.Millisecond, MaxBuffer: 4 << 20, MaxPayload: 64 << 10, Metrics: m})
+	payload := make([]byte, 60000)
+	p.Publish(bg, payload, "k")
+	accept(t, conns) // never read: output stalls
+	for range 500 {  // 30 MB: more than the socket buffers hold
+		p.Publish(bg, payload, "k")
+	}
+	accept(t, conns) // the stalled connection was closed and redialed
+	waitCounter(t, reg, "nanoq_pub_reconnects_total", "", 1)
+	if lost := counter(t, reg, "nanoq_pub_lost_messages_total", "disconnected"); lost == 0 {
+		t.Fatal("what the closed connection held was not counted lost")
+	}
+}
+
+func TestCloseDrains(t *testing.T) {
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	p, err := New(url(s), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50000
+	for i := range n {
+		p.Publish(bg, []byte(fmt.Sprint(i)), i%3)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(t, n)
+}
+
+func TestErrors(t *testing.T) {
+	m, reg := newMetrics(t)
+	p, err := New("tcp4://127.0.0.1:1", Options{MaxPayload: 10, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(bg, make([]byte, 11), 1); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("oversized payload: %v, want ErrTooBig", err)
+	}
+	if n := counter(t, reg, "nanoq_pub_lost_messages_total", "too_big"); n != 1 {
+		t.Fatalf("too_big losses %v, want 1", n)
+	}
+	p.Close()
+	if err := p.Publish(bg, []byte("x"), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v, want ErrClosed", err)
+	}
+	if err := p.Stream(1).Publish([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("handle after Close: %v, want ErrClosed", err)
+	}
+	if _, err := New("http://x", Options{}); err == nil {
+		t.Fatal("bad URL accepted")
+	}
+	if _, err := New("tcp4://127.0.0.1:1", Options{MaxBuffer: -1}); !errors.Is(err, ErrInvalidOptions) {
+		t.Fatalf("negative option: %v", err)
+	}
+}
+
+func TestManyStreamsConstantGoroutines(t *testing.T) {
+	const streams = 2000
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	p := newPub(t, url(s), Options{})
+	p.Publish(bg, []byte("warm"), -1)
+	r.wait(t, 1)
+	base := runtime.NumGoroutine()
+	for i := range streams {
+		p.Publish(bg, []byte("x"), i)
+	}
+	r.wait(t, streams+1)
+	if g := runtime.NumGoroutine(); g > base+3 {
+		t.Fatalf("%d goroutines with %d streams, %d with one", g, streams, base)
+	}
+}
+
+func TestMulti(t *testing.T) {
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	down := "unix://" + nettest.UnixPath(t) // nobody listens
+	mp, err := NewMulti([]string{down, url(s)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mp.Close()
+	for i := range 100 {
+		if err := mp.Publish(bg, []byte{byte(i)}, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.wait(t, 100)
+}
+
+func TestStreamHandle(t *testing.T) {
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	p := newPub(t, url(s), Options{})
+	h := p.Stream("hot")
+	for i := range 1000 {
+		if err := h.Publish([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.wait(t, 1000)
+	if got := r.snapshot(); len(got) != 1 {
+		t.Fatalf("%d streams, want 1", len(got))
+	}
+}
+
+var _ = sub.ErrClosed

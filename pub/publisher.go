@@ -1,0 +1,230 @@
+package pub
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/internal/addr"
+	"github.com/nanoq/nq/internal/logx"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
+	"github.com/nanoq/nq/ring"
+)
+
+// ErrClosed is returned by Publish after Close.
+var ErrClosed = ring.ErrClosed
+
+// ErrTooBig is wrapped by Publish for a payload above MaxPayload.
+var ErrTooBig = codec.ErrTooBig
+
+// Publisher sends messages to one subscriber address over one connection
+// per stream key.
+type Publisher struct {
+	// Read-only after New.
+	addr   addr.Addr
+	opts   Options
+	log    *logx.Logger
+	m      *metrics.Stream
+	r      *reactor.Reactor
+	shared bool // r is the process-wide reactor
+	loops  []*loopState
+	dialer *dialer
+	quit   chan struct{} // closed when shutting down
+
+	streams sync.Map      // stream key → *stream
+	live    atomic.Int64  // streams not yet finalized
+	gone    chan struct{} // capacity 1: live reached 0 while closing
+	done    chan struct{} // closed when Shutdown has finished
+	closed  atomic.Bool
+	clock   atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
+	wg      sync.WaitGroup
+	once    sync.Once
+}
+
+// New returns a Publisher for url (tcp://, tcp4://, tcp6:// or
+// unix:///path). It dials nothing until the first Publish of each key.
+func New(url string, opts Options) (*Publisher, error) {
+	a, err := addr.Parse(url)
+	if err != nil {
+		return nil, err
+	}
+	if opts, err = opts.withDefaults(); err != nil {
+		return nil, err
+	}
+	p := &Publisher{
+		addr: a,
+		opts: opts,
+		log:  logx.New(opts.Printf, opts.Logger),
+		m:    opts.Metrics.Pub(a.String()),
+		quit: make(chan struct{}),
+		gone: make(chan struct{}, 1),
+		done: make(chan struct{}),
+	}
+	if opts.EventLoops > 0 {
+		p.r, err = reactor.Start(reactor.Config{Loops: opts.EventLoops, Logger: p.log})
+	} else {
+		p.r, err = acquireShared()
+		p.shared = true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nanoq: publisher %s: %w", a, err)
+	}
+	p.loops = make([]*loopState, p.r.NumLoops())
+	for i := range p.loops {
+		p.loops[i] = newLoopState(p, p.r.Loop(i))
+	}
+	p.clock.Store(time.Now().UnixNano())
+	p.dialer = newDialer(p)
+	p.wg.Add(1)
+	go p.tick()
+	return p, nil
+}
+
+// Publish sends payload on the stream of streamKey, opening the stream (and
+// dialing its connection, off the caller's goroutine) on first use. It never
+// blocks on the network: a nil error means the message was buffered. A
+// payload above MaxPayload returns an error wrapping ErrTooBig; after Close,
+// ErrClosed. Messages of one key go out in the order Publish was called.
+// ctx is checked only on entry: Publish does not wait.
+func (p *Publisher) Publish(ctx context.Context, payload []byte, streamKey any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if len(payload) > p.opts.MaxPayload {
+		return p.tooBig(len(payload))
+	}
+	for {
+		s, err := p.stream(streamKey)
+		if err != nil {
+			return err
+		}
+		if s.publish(payload) {
+			return nil
+		}
+		// s closed (idle) between the lookup and the put: use a fresh one.
+	}
+}
+
+func (p *Publisher) tooBig(n int) error {
+	p.m.Lost(metrics.TooBig, 1, n)
+	return fmt.Errorf("nanoq: publish %d bytes, MaxPayload %d: %w", n, p.opts.MaxPayload, ErrTooBig)
+}
+
+// stream returns the open stream of key, creating it on first use.
+func (p *Publisher) stream(key any) (*stream, error) {
+	if v, ok := p.streams.Load(key); ok {
+		return v.(*stream), nil
+	}
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	s := newStream(p, key)
+	if v, loaded := p.streams.LoadOrStore(key, s); loaded {
+		return v.(*stream), nil
+	}
+	p.live.Add(1)
+	if p.closed.Load() { // Shutdown ran between the check and the store
+		p.streams.CompareAndDelete(key, s)
+		s.closed.Store(true)
+		s.finalize()
+		return nil, ErrClosed
+	}
+	p.m.Opened()
+	p.dialer.request(s)
+	return s, nil
+}
+
+// Stream returns a handle that publishes on streamKey without looking the
+// key up on every call.
+func (p *Publisher) Stream(streamKey any) *Stream {
+	return &Stream{p: p, key: streamKey}
+}
+
+// Stream is a handle on one stream key of a Publisher. Safe for concurrent use.
+type Stream struct {
+	p   *Publisher
+	key any
+	s   atomic.Pointer[stream] // the open stream last used
+}
+
+// Publish is Publisher.Publish on the handle's key.
+func (h *Stream) Publish(payload []byte) error {
+	p := h.p
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if len(payload) > p.opts.MaxPayload {
+		return p.tooBig(len(payload))
+	}
+	for {
+		s := h.s.Load()
+		if s == nil || s.closed.Load() {
+			var err error
+			if s, err = p.stream(h.key); err != nil {
+				return err
+			}
+			h.s.Store(s)
+		}
+		if s.publish(payload) {
+			return nil
+		}
+	}
+}
+
+// Addr returns the destination address.
+func (p *Publisher) Addr() net.Addr { return p.addr }
+
+// tick runs on its own goroutine: it advances the coarse clock, closes idle
+// streams, gives drained rings' memory back, and drives FlushFrequency.
+func (p *Publisher) tick() {
+	defer p.wg.Done()
+	period := min(p.opts.KeepaliveTimeout/4, 250*time.Millisecond)
+	if f := p.opts.FlushFrequency; f > 0 {
+		period = min(period, f)
+	}
+	period = max(period, time.Millisecond)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	var lastSweep time.Time
+	for {
+		select {
+		case <-p.quit:
+			return
+		case now := <-t.C:
+			p.clock.Store(now.UnixNano())
+			if p.opts.FlushFrequency > 0 {
+				for _, l := range p.loops {
+					l.loop.Post(l.flushAll)
+				}
+			}
+			if now.Sub(lastSweep) >= min(p.opts.KeepaliveTimeout/4, 250*time.Millisecond) {
+				lastSweep = now
+				p.sweep(now.UnixNano())
+			}
+		}
+	}
+}
+
+// sweep closes streams idle for KeepaliveTimeout and frees empty rings.
+// Timer goroutine only.
+func (p *Publisher) sweep(now int64) {
+	ka := int64(p.opts.KeepaliveTimeout)
+	p.streams.Range(func(k, v any) bool {
+		s := v.(*stream)
+		if now-s.lastPub.Load() > ka {
+			p.log.Debugf("stream %v to %s idle for %v: closing", k, p.addr, p.opts.KeepaliveTimeout)
+			s.close()
+			return true
+		}
+		s.ring.Free()
+		return true
+	})
+}

@@ -1,0 +1,203 @@
+package pub
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/nanoq/nq/internal/backoff"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
+	"github.com/nanoq/nq/ring"
+)
+
+// Who owns a stream's connection state. Exactly one party owns it at a time:
+// the dialer from creation until its connection opens, the connection's
+// event loop from OnOpen to OnClose (which hands it back to the dialer), and
+// nobody once finalized.
+const (
+	ownDialer int32 = iota
+	ownLoop
+	ownNone
+)
+
+// Connection states, for Shutdown's drain check.
+const (
+	stateDialing int32 = iota
+	stateOpen
+	stateBackoff
+)
+
+// stream is one stream key's connection and outbound ring.
+type stream struct {
+	// Read-only after newStream.
+	p      *Publisher
+	key    any
+	ring   *ring.Bytes
+	flush  *reactor.Task // flushNow, on the connection's loop
+	closer *reactor.Task // closeConn, on the connection's loop
+	opened time.Time
+
+	// Atomic; any goroutine.
+	lastPub   atomic.Int64 // Publisher.clock at the last Publish
+	users     atomic.Int32 // publishers between their closed check and their Put
+	closed    atomic.Bool  // closing: publish refuses, the owner finalizes
+	owner     atomic.Int32 // ownDialer, ownLoop or ownNone
+	state     atomic.Int32 // stateDialing, stateOpen or stateBackoff
+	ls        atomic.Pointer[loopState]
+	pendingOB atomic.Int64 // the reactor's outbound bytes at the last look
+
+	// Dialer-owned (scheduler and workers, handed over by channel), and the
+	// loop while it owns the stream.
+	dialNext   *stream     // dialer inbox link
+	dialQueued atomic.Bool // in the dialer inbox
+	dialing    atomic.Bool // a dial worker has it
+	due        time.Time
+	inHeap     bool
+	heapIndex  int
+	redial     bool
+	failing    bool
+	dials      int
+	bo         backoff.Backoff
+
+	// Event-loop only, between OnOpen and OnClose.
+	conn         *reactor.Conn
+	connOpened   time.Time
+	iov          [2][]byte
+	unsentFrames int // frames with bytes in the reactor's outbound buffer
+	blocked      bool
+	blockedSince time.Time
+	lastOB       int
+	slot         int // index in loopState.conns
+}
+
+func newStream(p *Publisher, key any) *stream {
+	s := &stream{
+		p:      p,
+		key:    key,
+		ring:   ring.NewBytes(ringLimit(p.opts)),
+		opened: time.Now(),
+		bo:     backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
+	}
+	s.flush = reactor.NewTask(s.flushNow)
+	s.closer = reactor.NewTask(s.closeConn)
+	s.lastPub.Store(p.clock.Load())
+	return s
+}
+
+// ringLimit leaves room under MaxBuffer for the one batch the reactor may
+// hold for the connection.
+func ringLimit(o Options) int {
+	return max(o.MaxBuffer-maxBatch, o.MaxPayload+10)
+}
+
+// publish buffers one frame and schedules a flush. It returns false when the
+// stream is closing (the caller retries on a fresh stream).
+func (s *stream) publish(payload []byte) bool {
+	s.users.Add(1)
+	if s.closed.Load() {
+		s.users.Add(-1)
+		return false
+	}
+	d := s.ring.Put(payload)
+	if now := s.p.clock.Load(); s.lastPub.Load() != now {
+		s.lastPub.Store(now)
+	}
+	if ls := s.ls.Load(); ls != nil && s.p.opts.FlushFrequency == 0 {
+		ls.loop.Post(s.flush)
+	}
+	s.users.Add(-1)
+	if d.Frames > 0 {
+		s.p.m.Lost(metrics.Overflow, d.Frames, d.Bytes)
+	}
+	return true
+}
+
+// close starts closing s: later publishes go to a fresh stream, and the
+// owner finalizes s (counting what it could not send). Idempotent.
+func (s *stream) close() {
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
+	for s.users.Load() != 0 { // a publisher is between its check and its Put
+		runtime.Gosched()
+	}
+	s.p.streams.CompareAndDelete(s.key, s)
+	if ls := s.ls.Load(); ls != nil {
+		ls.loop.Post(s.closer)
+	}
+	s.p.dialer.request(s) // wakes the dialer if it owns s
+}
+
+// finalize counts what s could not send and releases it. Its owner calls
+// it; a second call does nothing.
+func (s *stream) finalize() {
+	if s.owner.Swap(ownNone) == ownNone {
+		return
+	}
+	if d := s.ring.Discard(); d.Frames > 0 {
+		s.p.m.Lost(metrics.Disconnected, d.Frames, d.Bytes)
+	}
+	s.ring.Free()
+	s.p.m.Closed(time.Since(s.opened))
+	s.p.streamGone()
+}
+
+// closeConn runs on the connection's loop.
+func (s *stream) closeConn() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+}
+
+// OnOpen runs on the loop that now owns the connection.
+func (s *stream) OnOpen(c *reactor.Conn) {
+	s.owner.Store(ownLoop)
+	s.conn = c
+	s.connOpened = time.Now()
+	s.unsentFrames, s.blocked, s.lastOB = 0, false, 0
+	ls := s.p.loops[c.Loop().Index()]
+	ls.add(s)
+	s.state.Store(stateOpen)
+	s.ls.Store(ls)
+	if s.failing {
+		s.p.log.Infof("stream %v: connected to %s", s.key, s.p.addr)
+		s.failing = false
+	}
+	if s.closed.Load() {
+		c.Close()
+		return
+	}
+	s.flushNow()
+}
+
+// OnData discards what a subscriber sends: the protocol has no replies.
+func (s *stream) OnData(*reactor.Conn, []byte) {}
+
+// OnClose counts what the reactor held unsent, then finalizes s or hands it
+// back to the dialer to reconnect.
+func (s *stream) OnClose(c *reactor.Conn, err error) {
+	s.ls.Store(nil)
+	s.state.Store(stateBackoff)
+	ls := s.p.loops[c.Loop().Index()]
+	ls.remove(s)
+	if s.unsentFrames > 0 {
+		s.p.m.Lost(metrics.Disconnected, s.unsentFrames, s.lastOB)
+	}
+	s.conn = nil
+	s.pendingOB.Store(0)
+	if s.closed.Load() {
+		s.finalize()
+		return
+	}
+	if err != nil && !s.failing {
+		s.p.log.Warnf("stream %v to %s: connection lost: %v (reconnecting)", s.key, s.p.addr, err)
+		s.failing = true
+	}
+	if time.Since(s.connOpened) > time.Second {
+		s.bo.Reset()
+	}
+	s.redial = true
+	s.owner.Store(ownDialer)
+	s.p.dialer.request(s)
+}

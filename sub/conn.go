@@ -1,0 +1,170 @@
+package sub
+
+import (
+	"errors"
+	"time"
+
+	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
+)
+
+// conn is one accepted connection: a reactor.Handler whose methods all run on
+// the connection's event loop. Fields set before Enroll are read-only after;
+// the rest are event-loop only.
+type conn struct {
+	s    *Subscriber
+	desc StreamDescriptor
+	m    *metrics.Stream
+
+	// Event-loop only.
+	rc       *reactor.Conn
+	opened   time.Time
+	pending  *buffer // a partial frame (header and what arrived of its payload); nil when none
+	lastSeen int64   // Subscriber.clock when data last arrived
+	slot     int     // index in loopState.conns
+	dead     bool    // bad input seen: ignore further data until OnClose
+}
+
+// OnOpen registers the connection with its loop's idle sweep.
+func (c *conn) OnOpen(rc *reactor.Conn) {
+	c.rc = rc
+	c.opened = time.Now()
+	c.lastSeen = c.s.clock.Load()
+	c.s.loops[rc.Loop().Index()].add(c)
+	c.m.Opened()
+	c.s.log.Debugf("stream %d open from %s", c.desc, rc.RemoteAddr())
+}
+
+// OnClose accounts for a frame cut short and unregisters the connection.
+func (c *conn) OnClose(rc *reactor.Conn, err error) {
+	if c.pending != nil {
+		c.m.Lost(metrics.Truncated, 1, len(c.pending.b))
+		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(c.pending.b))
+	}
+	c.pending.release()
+	c.pending = nil
+	c.s.loops[rc.Loop().Index()].remove(c)
+	c.m.Closed(time.Since(c.opened))
+	if err != nil {
+		c.s.log.Debugf("stream %d closed: %v", c.desc, err)
+	}
+}
+
+// OnData parses every complete frame in data in place, delivers the batch,
+// keeps a trailing partial frame, and counts the batch once.
+func (c *conn) OnData(rc *reactor.Conn, data []byte) {
+	if c.dead {
+		return
+	}
+	c.lastSeen = c.s.clock.Load()
+	msgs, size, err := c.feed(data)
+	if msgs > 0 {
+		c.m.Transferred(msgs, size)
+	}
+	if err != nil {
+		c.fail(err)
+	}
+}
+
+// feed delivers the frames completed by data and keeps the rest in
+// c.pending. It returns the messages delivered and their payload bytes, and
+// the first bad-input error (after which data is ignored).
+func (c *conn) feed(data []byte) (msgs, size int, err error) {
+	max := c.s.opts.MaxPayload
+	if c.pending != nil {
+		var done bool
+		if data, done, err = c.fill(data, max); !done {
+			return 0, 0, err
+		}
+		p, _, _, _ := codec.Parse(c.pending.b, max)
+		c.deliver(p)
+		msgs, size = 1, len(p)
+		c.pending.release()
+		c.pending = nil
+	}
+	for len(data) > 0 {
+		p, n, need, err := codec.Parse(data, max)
+		if err != nil {
+			return msgs, size, err
+		}
+		if n == 0 {
+			c.pending = appendGrow(getBuffer(startCap(len(data), need)), data, len(data)+need)
+			break
+		}
+		c.deliver(p)
+		msgs++
+		size += len(p)
+		data = data[n:]
+	}
+	return msgs, size, nil
+}
+
+// fill moves bytes of data into the pending frame until it is complete or
+// data runs out. It returns the rest of data and whether the pending frame
+// is complete.
+func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
+	for {
+		_, n, need, err := codec.Parse(c.pending.b, max)
+		switch {
+		case err != nil:
+			return nil, false, err
+		case n > 0:
+			return data, true, nil
+		case len(data) == 0:
+			return nil, false, nil
+		case headerLen(c.pending.b) == 0:
+			// The length prefix is still incomplete: take one more byte.
+			c.pending = appendGrow(c.pending, data[:1], len(c.pending.b)+1)
+			data = data[1:]
+		default:
+			k := min(need, len(data))
+			c.pending = appendGrow(c.pending, data[:k], len(c.pending.b)+need)
+			data = data[k:]
+		}
+	}
+}
+
+// deliver hands one payload to the handler or the receive queue.
+func (c *conn) deliver(p []byte) {
+	s := c.s
+	if s.handler != nil {
+		s.handler(p, c.desc)
+		return
+	}
+	if d := s.queue.Put(uint32(c.desc), p); d.Frames > 0 {
+		s.lm.Lost(metrics.QueueFull, d.Frames, d.Bytes)
+	}
+}
+
+// fail closes the connection after bad input: one log line, one count.
+func (c *conn) fail(err error) {
+	reason := metrics.Malformed
+	if errors.Is(err, codec.ErrTooBig) {
+		reason = metrics.TooBig
+	}
+	c.m.Lost(reason, 1, 0)
+	c.s.log.Warnf("stream %d from %s: %v: closing the connection", c.desc, c.rc.RemoteAddr(), err)
+	c.dead = true
+	c.pending.release()
+	c.pending = nil
+	c.rc.Close()
+}
+
+// headerLen returns the length of the complete uvarint at the start of p, or
+// 0 when p ends inside it.
+func headerLen(p []byte) int {
+	for i, b := range p {
+		if b < 0x80 {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// startCap is the first capacity of a pending buffer: what arrived, plus
+// what is missing only when that is small, so that a claimed length is not
+// allocated before its bytes arrive.
+func startCap(have, need int) int {
+	return have + min(need, max(have, 512))
+}

@@ -1,0 +1,191 @@
+package sub
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nanoq/nq/internal/nettest"
+	"github.com/nanoq/nq/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func TestMain(m *testing.M) {
+	if runLoadGen() {
+		return
+	}
+	nettest.VerifyTestMain(m)
+}
+
+// frame encodes one frame as any nanoQ publisher (the original included) does.
+func frame(payload []byte) []byte {
+	return append(binary.AppendUvarint(nil, uint64(len(payload))), payload...)
+}
+
+// pattern returns n bytes that depend on seed and position.
+func pattern(seed, n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(seed*31 + i*7)
+	}
+	return p
+}
+
+// collector is a Handler that records deliveries and signals each one.
+type collector struct {
+	mu     sync.Mutex
+	msgs   map[StreamDescriptor][][]byte
+	total  int
+	signal chan struct{}
+}
+
+func newCollector() *collector {
+	return &collector{msgs: map[StreamDescriptor][][]byte{}, signal: make(chan struct{}, 1<<16)}
+}
+
+func (c *collector) handle(p []byte, s StreamDescriptor) {
+	c.mu.Lock()
+	c.msgs[s] = append(c.msgs[s], append([]byte(nil), p...))
+	c.total++
+	c.mu.Unlock()
+	select {
+	case c.signal <- struct{}{}:
+	default:
+	}
+}
+
+// waitTotal waits until n messages in all were delivered.
+func (c *collector) waitTotal(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		c.mu.Lock()
+		got := c.total
+		c.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-c.signal:
+		case <-deadline:
+			t.Fatalf("delivered %d of %d messages", got, n)
+		}
+	}
+}
+
+func (c *collector) snapshot() map[StreamDescriptor][][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[StreamDescriptor][][]byte, len(c.msgs))
+	for k, v := range c.msgs {
+		out[k] = v
+	}
+	return out
+}
+
+// startSub binds a subscriber and closes it at cleanup.
+func startSub(t testing.TB, url string, opts Options) *Subscriber {
+	t.Helper()
+	s, err := New(url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func dial(t testing.TB, s *Subscriber) net.Conn {
+	t.Helper()
+	a := s.Addr()
+	c, err := net.Dial(a.Network(), a.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func newMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, reg
+}
+
+// subCounter sums the samples of the counter family name whose reason
+// label is reason ("" matches every sample).
+func subCounter(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			match := reason == ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					match = true
+				}
+			}
+			if match {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// waitCounter polls a counter until it reaches want: metrics have no
+// signal of their own, so this is the one place the tests poll.
+func waitCounter(t *testing.T, reg *prometheus.Registry, name, reason string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := subCounter(t, reg, name, reason)
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s{reason=%q} is %v, want %v", name, reason, got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitEOF waits until the peer closes c.
+func waitEOF(t *testing.T, c net.Conn, within time.Duration) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(within))
+	buf := make([]byte, 64)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("connection still open after %v", within)
+			}
+			return
+		}
+	}
+}
+
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var _ = os.Getpid

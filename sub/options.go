@@ -1,0 +1,77 @@
+package sub
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nanoq/nq/metrics"
+)
+
+// ErrInvalidOptions is wrapped by New for an option out of range.
+var ErrInvalidOptions = errors.New("nanoq: invalid options")
+
+// ErrHandlerSet is returned by Receive when the Subscriber delivers to a Handler.
+var ErrHandlerSet = errors.New("nanoq: receive unavailable: a handler is set")
+
+// DefaultMaxPayload is the default limit of one message's payload: 10 MiB, as
+// in the original nanoQ.
+const DefaultMaxPayload = 10 << 20
+
+// StreamDescriptor tells the connections (streams) of one Subscriber apart.
+// It is not the publisher's stream key; it differs per connection for the
+// life of the Subscriber.
+type StreamDescriptor uint32
+
+// Handler receives one message on the connection's event loop. payload
+// aliases the receive buffer and is valid only until the handler returns:
+// copy what must outlive the call. A Handler must not block; it may be called
+// concurrently for different streams (from different loops), and in publish
+// order for one stream.
+type Handler func(payload []byte, stream StreamDescriptor)
+
+// Options configure a Subscriber. The zero value is usable; every field's
+// zero value selects its default.
+type Options struct {
+	// KeepaliveTimeout closes a connection silent for this long; 0 keeps
+	// silent connections open (as the seed).
+	KeepaliveTimeout time.Duration
+	// Printf optionally receives log lines (info level and above).
+	Printf func(format string, v ...any)
+	// Logger optionally receives log lines through log/slog.
+	Logger *slog.Logger
+	// Handler, when set, receives every message on the event loop (zero
+	// copies); Receive is then unavailable.
+	Handler Handler
+	// MaxPayload limits one message's payload; a larger length prefix closes
+	// the connection. 0 means DefaultMaxPayload.
+	MaxPayload int
+	// QueueBytes bounds the payload bytes waiting for Receive; when full the
+	// oldest messages are dropped and counted (queue_full). 0 means
+	// 2 × MaxPayload. It is raised to MaxPayload if smaller.
+	QueueBytes int
+	// EventLoops is the number of event loops; 0 means min(GOMAXPROCS, 4).
+	EventLoops int
+	// Metrics receives the subscriber's metrics; nil records nothing.
+	Metrics *metrics.Metrics
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.KeepaliveTimeout < 0 || o.MaxPayload < 0 || o.QueueBytes < 0 || o.EventLoops < 0 {
+		return o, fmt.Errorf("nanoq: subscriber options: negative value: %w", ErrInvalidOptions)
+	}
+	if o.EventLoops > 256 {
+		return o, fmt.Errorf("nanoq: subscriber options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
+	}
+	if o.MaxPayload == 0 {
+		o.MaxPayload = DefaultMaxPayload
+	}
+	if o.QueueBytes == 0 {
+		o.QueueBytes = 2 * o.MaxPayload
+	}
+	if o.QueueBytes < o.MaxPayload {
+		o.QueueBytes = o.MaxPayload
+	}
+	return o, nil
+}

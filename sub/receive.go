@@ -1,0 +1,31 @@
+package sub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nanoq/nq/metrics"
+)
+
+// Receive copies the next message into buf (up to cap(buf)) and returns it
+// with its stream. It waits until a message arrives, ctx is done (ctx.Err()),
+// or the Subscriber is closed (ErrClosed). When cap(buf) is too small the
+// message is discarded, counted lost (short_buffer), and the error wraps
+// io.ErrShortBuffer. Receive works before Bind; it returns ErrHandlerSet when
+// the Subscriber delivers to a Handler.
+func (s *Subscriber) Receive(ctx context.Context, buf []byte) (payload []byte, stream StreamDescriptor, err error) {
+	if s.queue == nil {
+		return nil, 0, ErrHandlerSet
+	}
+	n, id, err := s.queue.Get(ctx, buf)
+	if err != nil {
+		if errors.Is(err, io.ErrShortBuffer) {
+			s.lm.Lost(metrics.ShortBuffer, 1, n)
+			return nil, StreamDescriptor(id), fmt.Errorf("nanoq: receive: %d-byte message, %d-byte buffer: %w", n, cap(buf), err)
+		}
+		return nil, 0, err
+	}
+	return buf[:n], StreamDescriptor(id), nil
+}

@@ -1,0 +1,286 @@
+package sub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nanoq/nq/internal/addr"
+	"github.com/nanoq/nq/internal/logx"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
+	"github.com/nanoq/nq/ring"
+)
+
+// ErrClosed is returned by operations on a closed Subscriber.
+var ErrClosed = ring.ErrClosed
+
+// Subscriber binds an address and receives the messages publishers send to it.
+type Subscriber struct {
+	// Set by New, read-only afterwards.
+	addr    addr.Addr
+	opts    Options
+	log     *logx.Logger
+	handler Handler
+	queue   *ring.Queue // nil when handler is set
+	lm      *metrics.Stream
+	quit    chan struct{} // closed by Close
+
+	// Guarded by mu: binding and closing.
+	mu      sync.Mutex
+	ln      net.Listener
+	reactor *reactor.Reactor
+	loops   []*loopState // index = reactor loop index; each element loop-only
+	bound   atomic.Pointer[net.Addr]
+	closing bool
+	wg      sync.WaitGroup // the accepting and timer goroutines
+
+	// reportedQueue is the queue size last added to the buffered gauge:
+	// timer goroutine only, then Close.
+	reportedQueue int
+
+	// clock is a coarse nanosecond clock for idle tracking, advanced by the
+	// timer goroutine (atomic).
+	clock atomic.Int64
+}
+
+// New returns a Subscriber for url (tcp://, tcp4://, tcp6:// or unix:///path).
+// It binds nothing yet: see Bind and Listen.
+func New(url string, opts Options) (*Subscriber, error) {
+	a, err := addr.Parse(url)
+	if err != nil {
+		return nil, err
+	}
+	opts, err = opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Subscriber{
+		addr:    a,
+		opts:    opts,
+		log:     logx.New(opts.Printf, opts.Logger),
+		handler: opts.Handler,
+		lm:      opts.Metrics.Sub(a.String()),
+		quit:    make(chan struct{}),
+	}
+	if s.handler == nil {
+		s.queue = ring.NewQueue(opts.QueueBytes)
+	}
+	s.clock.Store(time.Now().UnixNano())
+	return s, nil
+}
+
+// Bind binds the address and starts serving in the background; it returns
+// once the address is bound (see Addr) or with the bind error. Binding a
+// bound Subscriber does nothing.
+func (s *Subscriber) Bind() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrClosed
+	}
+	if s.ln != nil {
+		return nil
+	}
+	ln, err := listen(s.addr)
+	if err != nil {
+		return err
+	}
+	r, err := reactor.Start(reactor.Config{Loops: s.opts.EventLoops, Logger: s.log})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("nanoq: subscriber %s: %w", s.addr, err)
+	}
+	s.ln, s.reactor = ln, r
+	s.loops = make([]*loopState, r.NumLoops())
+	for i := range s.loops {
+		s.loops[i] = newLoopState(s, r.Loop(i))
+	}
+	la := ln.Addr()
+	s.bound.Store(&la)
+	s.log.Infof("listen %s", la)
+	s.wg.Add(2)
+	go s.accept(ln)
+	go s.tick()
+	return nil
+}
+
+// Listen binds (unless Bind already did) and serves until ctx is done or the
+// Subscriber is closed. It then closes the Subscriber and returns ctx.Err(),
+// or ErrClosed when Close was called; a bind failure returns at once.
+func (s *Subscriber) Listen(ctx context.Context) error {
+	if err := s.Bind(); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	case <-s.quit:
+		return ErrClosed
+	}
+}
+
+// Addr returns the bound address (with the real port when the URL asked for
+// port 0), or nil before Bind.
+func (s *Subscriber) Addr() net.Addr {
+	if p := s.bound.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Close stops accepting, closes every connection, wakes Receive callers (they
+// return ErrClosed) and removes a unix socket file it created. Messages still
+// queued for Receive are counted lost. Idempotent; returns once the
+// Subscriber's goroutines have exited.
+func (s *Subscriber) Close() error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		s.wg.Wait()
+		return nil
+	}
+	s.closing = true
+	close(s.quit)
+	ln, r := s.ln, s.reactor
+	s.mu.Unlock()
+
+	var err error
+	if ln != nil {
+		err = ln.Close() // the accepting goroutine returns
+	}
+	s.wg.Wait()
+	if r != nil {
+		if rerr := r.Close(); err == nil {
+			err = rerr
+		}
+	}
+	if s.queue != nil {
+		d := s.queue.Close()
+		s.lm.Lost(metrics.Disconnected, d.Frames, d.Bytes)
+		s.lm.Buffered(-s.reportedQueue)
+		s.reportedQueue = 0
+	}
+	if ln != nil {
+		s.log.Infof("closed %s", ln.Addr())
+	}
+	return err
+}
+
+// accept runs on its own goroutine: it accepts connections and enrolls them
+// into the reactor. Accept errors such as EMFILE back off and retry, so the
+// existing streams keep flowing and accepting resumes when descriptors free up.
+func (s *Subscriber) accept(ln net.Listener) {
+	defer s.wg.Done()
+	var (
+		desc    uint32
+		delay   time.Duration
+		hosts   = map[string]*metrics.Stream{} // accepting goroutine only
+		errSeen bool
+	)
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.quit:
+				return
+			default:
+			}
+			s.lm.AcceptError()
+			if !errSeen {
+				s.log.Errorf("accept on %s: %v (retrying)", ln.Addr(), err)
+				errSeen = true
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			t := time.NewTimer(delay)
+			select {
+			case <-s.quit:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
+		if errSeen {
+			s.log.Infof("accepting on %s again", ln.Addr())
+			errSeen = false
+		}
+		delay = 0
+		desc++
+		host := remoteHost(nc, s.addr)
+		m, ok := hosts[host]
+		if !ok {
+			m = s.opts.Metrics.Sub(host)
+			hosts[host] = m
+		}
+		c := &conn{s: s, desc: StreamDescriptor(desc), m: m}
+		if _, err := s.reactor.Enroll(nc, c); err != nil {
+			if errors.Is(err, reactor.ErrClosed) {
+				return
+			}
+			s.lm.AcceptError()
+			s.log.Errorf("enroll connection from %s: %v", host, err)
+			nc.Close()
+		}
+	}
+}
+
+// remoteHost is the addr label for a connection: the peer host without port,
+// or the listen path for unix sockets.
+func remoteHost(nc net.Conn, a addr.Addr) string {
+	if a.Net == "unix" {
+		return a.Host
+	}
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	if err != nil {
+		return nc.RemoteAddr().String()
+	}
+	return host
+}
+
+// listen binds a. For unix sockets it refuses to replace anything but a stale
+// socket at the path (net.Listen's listener removes the file on Close).
+func listen(a addr.Addr) (net.Listener, error) {
+	if a.Net == "unix" {
+		if err := clearStaleSocket(a.Host); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen(a.Net, a.Host)
+	if err != nil {
+		return nil, fmt.Errorf("nanoq: listen %s://%s: %w", a.Net, a.Host, err)
+	}
+	return ln, nil
+}
+
+// ErrPathInUse is wrapped by Bind when a unix socket path holds something
+// other than a stale socket.
+var ErrPathInUse = errors.New("nanoq: unix socket path in use")
+
+func clearStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("nanoq: listen unix://%s: %w", path, err)
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("nanoq: listen unix://%s: not a socket: %w", path, ErrPathInUse)
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
+		c.Close()
+		return fmt.Errorf("nanoq: listen unix://%s: a live listener owns it: %w", path, ErrPathInUse)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("nanoq: listen unix://%s: remove stale socket: %w", path, err)
+	}
+	return nil
+}
