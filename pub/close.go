@@ -43,6 +43,8 @@ func (p *Publisher) Shutdown(ctx context.Context) error {
 	}
 	close(p.quit)
 	p.wg.Wait()
+	p.m.Buffered(-p.reported)
+	p.reported = 0
 	for _, ls := range p.loops {
 		ls.timer.Stop()
 	}
@@ -73,9 +75,9 @@ func (p *Publisher) drain(ctx context.Context) error {
 			case stateOpen:
 				if s.ring.Len() > 0 || s.pendingOB.Load() > 0 {
 					busy = true
-					if ls := s.ls.Load(); ls != nil {
-						ls.loop.Post(s.flush)
-						ls.loop.Post(ls.retry)
+					if l := s.link.Load(); l != nil {
+						l.ls.loop.Post(l.flush)
+						l.ls.loop.Post(l.ls.retry)
 					}
 				}
 			default: // dialing: its bytes go out once connected

@@ -169,9 +169,8 @@ func (d *dialer) dial(s *stream) {
 				p.m.Reconnected()
 			}
 			s.dials++
-			_, err = p.r.Enroll(nc, s) // OnOpen has run when it returns nil
-			if err == nil {
-				s.dialing.Store(false)
+			// On success OnOpen has run and the loop owns s: do not touch it.
+			if _, err = p.r.Enroll(nc, newLink(s)); err == nil {
 				return
 			}
 		} else {

@@ -30,12 +30,12 @@ type loopState struct {
 	retry    *reactor.Task // look at blocked streams again
 	timer    *time.Timer   // posts retry
 
-	conns   []*stream // open streams on this loop
-	blocked []*stream
+	conns   []*link // open connections on this loop
+	blocked []*link
 	delay   time.Duration // current retry delay without progress
 	armed   bool          // timer set
 
-	unblocked, expired []*stream // scratch for retryBlocked
+	unblocked, expired []*link // scratch for retryBlocked
 }
 
 func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
@@ -47,12 +47,12 @@ func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
 	return ls
 }
 
-func (ls *loopState) add(s *stream) {
+func (ls *loopState) add(s *link) {
 	s.slot = len(ls.conns)
 	ls.conns = append(ls.conns, s)
 }
 
-func (ls *loopState) remove(s *stream) {
+func (ls *loopState) remove(s *link) {
 	last := len(ls.conns) - 1
 	if s.slot <= last && ls.conns[s.slot] == s {
 		ls.conns[s.slot] = ls.conns[last]
@@ -72,32 +72,32 @@ func (ls *loopState) remove(s *stream) {
 }
 
 func (ls *loopState) flushEvery() {
-	for _, s := range ls.conns {
-		if !s.blocked && s.ring.Len() > 0 {
-			s.flushNow()
+	for _, l := range ls.conns {
+		if !l.blocked && l.s.ring.Len() > 0 {
+			l.flushNow()
 		}
 	}
 }
 
 // flushNow writes buffered frames while the reactor takes them. Runs on the
 // connection's loop.
-func (s *stream) flushNow() {
-	c := s.conn
-	if c == nil || s.blocked {
+func (l *link) flushNow() {
+	c, s := l.conn, l.s
+	if c == nil || l.blocked {
 		return
 	}
 	for range 4 { // a few batches, then let other connections of the loop run
 		if ob := c.OutboundBuffered(); ob > 0 {
-			s.block(ob)
+			l.block(ob)
 			return
 		}
-		s.unsentFrames = 0
+		l.unsentFrames = 0
 		first, second, frames := s.ring.Peek(maxBatch)
 		if frames == 0 {
 			s.pendingOB.Store(0)
 			return
 		}
-		bufs := append(s.iov[:0], first)
+		bufs := append(l.iov[:0], first)
 		if len(second) > 0 {
 			bufs = append(bufs, second)
 		}
@@ -109,12 +109,12 @@ func (s *stream) flushNow() {
 		}
 		ob := c.OutboundBuffered()
 		if ob > 0 {
-			s.unsentFrames = framesTouched(first, second, ob)
+			l.unsentFrames = framesTouched(first, second, ob)
 		}
 		s.ring.Release()
 		s.p.m.Transferred(frames, n)
 		if ob > 0 {
-			s.block(ob)
+			l.block(ob)
 			return
 		}
 		if s.ring.Len() == 0 {
@@ -122,7 +122,7 @@ func (s *stream) flushNow() {
 			return
 		}
 	}
-	s.ls.Load().loop.Post(s.flush)
+	l.ls.loop.Post(l.flush)
 }
 
 // framesTouched counts the frames of the batch first‖second with at least
@@ -151,19 +151,18 @@ func framesTouched(first, second []byte, unsent int) int {
 
 const maxInt = int(^uint(0) >> 1)
 
-// block records that the reactor holds output for s and makes sure the
-// loop looks again.
-func (s *stream) block(ob int) {
-	s.pendingOB.Store(int64(ob))
-	if s.blocked {
+// block records that the reactor holds output for the connection and
+// makes sure the loop looks again.
+func (l *link) block(ob int) {
+	l.s.pendingOB.Store(int64(ob))
+	if l.blocked {
 		return
 	}
-	s.blocked = true
-	s.blockedSince = time.Now()
-	s.lastOB = ob
-	ls := s.ls.Load()
-	ls.blocked = append(ls.blocked, s)
-	ls.arm(false)
+	l.blocked = true
+	l.blockedSince = time.Now()
+	l.lastOB = ob
+	l.ls.blocked = append(l.ls.blocked, l)
+	l.ls.arm(false)
 }
 
 // arm schedules the next look at blocked streams: at once while output
@@ -196,7 +195,7 @@ func (ls *loopState) retryBlocked() {
 	unblocked, expired := ls.unblocked[:0], ls.expired[:0]
 	for _, s := range ls.blocked {
 		ob := s.conn.OutboundBuffered()
-		s.pendingOB.Store(int64(ob))
+		s.s.pendingOB.Store(int64(ob))
 		switch {
 		case ob == 0:
 			s.blocked = false
@@ -216,7 +215,7 @@ func (ls *loopState) retryBlocked() {
 	clear(ls.blocked[len(still):])
 	ls.blocked = still
 	for _, s := range expired {
-		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.key, ls.p.addr, wt)
+		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.s.key, ls.p.addr, wt)
 		s.conn.Close()
 	}
 	for _, s := range unblocked {

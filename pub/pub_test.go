@@ -104,7 +104,7 @@ func TestSubscriberRestart(t *testing.T) {
 	m, reg := newMetrics(t)
 	r1 := newReceived()
 	s1 := startSub(t, "unix://"+path, r1)
-	p := newPub(t, "unix://"+path, Options{Metrics: m})
+	p := newPub(t, "unix://"+path, Options{Metrics: m, Printf: t.Logf})
 	p.Publish(bg, []byte("one"), "k")
 	r1.wait(t, 1)
 	s1.Close()

@@ -42,8 +42,10 @@ type Publisher struct {
 	done    chan struct{} // closed when Shutdown has finished
 	closed  atomic.Bool
 	clock   atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
-	wg      sync.WaitGroup
-	once    sync.Once
+
+	reported int // buffered bytes last reported: timer goroutine, then Shutdown
+	wg       sync.WaitGroup
+	once     sync.Once
 }
 
 // New returns a Publisher for url (tcp://, tcp4://, tcp6:// or
@@ -213,10 +215,11 @@ func (p *Publisher) tick() {
 	}
 }
 
-// sweep closes streams idle for KeepaliveTimeout and frees empty rings.
-// Timer goroutine only.
+// sweep closes streams idle for KeepaliveTimeout, frees empty rings and
+// reports the buffered bytes. Timer goroutine only.
 func (p *Publisher) sweep(now int64) {
 	ka := int64(p.opts.KeepaliveTimeout)
+	buffered := 0
 	p.streams.Range(func(k, v any) bool {
 		s := v.(*stream)
 		if now-s.lastPub.Load() > ka {
@@ -225,6 +228,9 @@ func (p *Publisher) sweep(now int64) {
 			return true
 		}
 		s.ring.Free()
+		buffered += s.ring.Len() + int(s.pendingOB.Load())
 		return true
 	})
+	p.m.Buffered(buffered - p.reported)
+	p.reported = buffered
 }

@@ -34,21 +34,19 @@ type stream struct {
 	p      *Publisher
 	key    any
 	ring   *ring.Bytes
-	flush  *reactor.Task // flushNow, on the connection's loop
-	closer *reactor.Task // closeConn, on the connection's loop
 	opened time.Time
 
 	// Atomic; any goroutine.
-	lastPub   atomic.Int64 // Publisher.clock at the last Publish
-	users     atomic.Int32 // publishers between their closed check and their Put
-	closed    atomic.Bool  // closing: publish refuses, the owner finalizes
-	owner     atomic.Int32 // ownDialer, ownLoop or ownNone
-	state     atomic.Int32 // stateDialing, stateOpen or stateBackoff
-	ls        atomic.Pointer[loopState]
-	pendingOB atomic.Int64 // the reactor's outbound bytes at the last look
+	lastPub   atomic.Int64         // Publisher.clock at the last Publish
+	users     atomic.Int32         // publishers between their closed check and their Put
+	closed    atomic.Bool          // closing: publish refuses, the owner finalizes
+	owner     atomic.Int32         // ownDialer, ownLoop or ownNone
+	state     atomic.Int32         // stateDialing, stateOpen or stateBackoff
+	link      atomic.Pointer[link] // the open connection, nil while none
+	pendingOB atomic.Int64         // the reactor's outbound bytes at the last look
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
-	// loop while it owns the stream.
+	// connection's loop while it owns the stream.
 	dialNext   *stream     // dialer inbox link
 	dialQueued atomic.Bool // in the dialer inbox
 	dialing    atomic.Bool // a dial worker has it
@@ -59,16 +57,34 @@ type stream struct {
 	failing    bool
 	dials      int
 	bo         backoff.Backoff
+}
 
-	// Event-loop only, between OnOpen and OnClose.
-	conn         *reactor.Conn
-	connOpened   time.Time
+// link is one connection of a stream: the reactor.Handler enrolled with it.
+// A stream gets a new link per connection, with its own tasks, so that a
+// task still pending on the loop of a closed connection touches only that
+// dead link, never the stream's next connection on another loop. Fields are
+// event-loop only (the connection's loop) unless marked.
+type link struct {
+	s      *stream       // read-only
+	flush  *reactor.Task // flushNow; read-only
+	closer *reactor.Task // close the connection; read-only
+	ls     *loopState    // set in OnOpen, read-only afterwards
+
+	conn         *reactor.Conn // nil before OnOpen and after OnClose
+	opened       time.Time
 	iov          [2][]byte
 	unsentFrames int // frames with bytes in the reactor's outbound buffer
 	blocked      bool
 	blockedSince time.Time
 	lastOB       int
 	slot         int // index in loopState.conns
+}
+
+func newLink(s *stream) *link {
+	l := &link{s: s}
+	l.flush = reactor.NewTask(l.flushNow)
+	l.closer = reactor.NewTask(l.closeConn)
+	return l
 }
 
 func newStream(p *Publisher, key any) *stream {
@@ -79,8 +95,6 @@ func newStream(p *Publisher, key any) *stream {
 		opened: time.Now(),
 		bo:     backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
 	}
-	s.flush = reactor.NewTask(s.flushNow)
-	s.closer = reactor.NewTask(s.closeConn)
 	s.lastPub.Store(p.clock.Load())
 	return s
 }
@@ -103,8 +117,8 @@ func (s *stream) publish(payload []byte) bool {
 	if now := s.p.clock.Load(); s.lastPub.Load() != now {
 		s.lastPub.Store(now)
 	}
-	if ls := s.ls.Load(); ls != nil && s.p.opts.FlushFrequency == 0 {
-		ls.loop.Post(s.flush)
+	if l := s.link.Load(); l != nil && s.p.opts.FlushFrequency == 0 {
+		l.ls.loop.Post(l.flush)
 	}
 	s.users.Add(-1)
 	if d.Frames > 0 {
@@ -123,8 +137,8 @@ func (s *stream) close() {
 		runtime.Gosched()
 	}
 	s.p.streams.CompareAndDelete(s.key, s)
-	if ls := s.ls.Load(); ls != nil {
-		ls.loop.Post(s.closer)
+	if l := s.link.Load(); l != nil {
+		l.ls.loop.Post(l.closer)
 	}
 	s.p.dialer.request(s) // wakes the dialer if it owns s
 }
@@ -144,22 +158,23 @@ func (s *stream) finalize() {
 }
 
 // closeConn runs on the connection's loop.
-func (s *stream) closeConn() {
-	if s.conn != nil {
-		s.conn.Close()
+func (l *link) closeConn() {
+	if l.conn != nil {
+		l.conn.Close()
 	}
 }
 
 // OnOpen runs on the loop that now owns the connection.
-func (s *stream) OnOpen(c *reactor.Conn) {
+func (l *link) OnOpen(c *reactor.Conn) {
+	s := l.s
 	s.owner.Store(ownLoop)
-	s.conn = c
-	s.connOpened = time.Now()
-	s.unsentFrames, s.blocked, s.lastOB = 0, false, 0
-	ls := s.p.loops[c.Loop().Index()]
-	ls.add(s)
+	s.dialing.Store(false) // the hand-off from the dial worker ends here
+	l.conn = c
+	l.opened = time.Now()
+	l.ls = s.p.loops[c.Loop().Index()]
+	l.ls.add(l)
 	s.state.Store(stateOpen)
-	s.ls.Store(ls)
+	s.link.Store(l)
 	if s.failing {
 		s.p.log.Infof("stream %v: connected to %s", s.key, s.p.addr)
 		s.failing = false
@@ -168,23 +183,23 @@ func (s *stream) OnOpen(c *reactor.Conn) {
 		c.Close()
 		return
 	}
-	s.flushNow()
+	l.flushNow()
 }
 
 // OnData discards what a subscriber sends: the protocol has no replies.
-func (s *stream) OnData(*reactor.Conn, []byte) {}
+func (l *link) OnData(*reactor.Conn, []byte) {}
 
-// OnClose counts what the reactor held unsent, then finalizes s or hands it
-// back to the dialer to reconnect.
-func (s *stream) OnClose(c *reactor.Conn, err error) {
-	s.ls.Store(nil)
+// OnClose counts what the reactor held unsent, then finalizes the stream or
+// hands it back to the dialer to reconnect.
+func (l *link) OnClose(c *reactor.Conn, err error) {
+	s := l.s
+	s.link.Store(nil)
 	s.state.Store(stateBackoff)
-	ls := s.p.loops[c.Loop().Index()]
-	ls.remove(s)
-	if s.unsentFrames > 0 {
-		s.p.m.Lost(metrics.Disconnected, s.unsentFrames, s.lastOB)
+	l.ls.remove(l)
+	if l.unsentFrames > 0 {
+		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.lastOB)
 	}
-	s.conn = nil
+	l.conn = nil
 	s.pendingOB.Store(0)
 	if s.closed.Load() {
 		s.finalize()
@@ -194,7 +209,7 @@ func (s *stream) OnClose(c *reactor.Conn, err error) {
 		s.p.log.Warnf("stream %v to %s: connection lost: %v (reconnecting)", s.key, s.p.addr, err)
 		s.failing = true
 	}
-	if time.Since(s.connOpened) > time.Second {
+	if time.Since(l.opened) > time.Second {
 		s.bo.Reset()
 	}
 	s.redial = true

@@ -1,0 +1,91 @@
+//go:build !race
+
+package reactor
+
+import (
+	"io"
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
+
+// countHandler counts OnData calls and bytes; nothing else.
+type countHandler struct {
+	nopHandler
+	calls, bytes atomic.Int64
+}
+
+func (h *countHandler) OnData(_ *Conn, data []byte) {
+	h.bytes.Add(int64(len(data)))
+	h.calls.Add(1)
+}
+
+// spinUntil waits for v to differ from old without allocating.
+func spinUntil(v *atomic.Int64, old int64) {
+	for v.Load() == old {
+		runtime.Gosched()
+	}
+}
+
+// These measure the whole process (runtime.MemStats.Mallocs), so the loop
+// goroutine's side of each cycle (epoll, read, dispatch) is included.
+func TestZeroAlloc(t *testing.T) {
+	r := startReactor(t, Config{Loops: 1})
+	l := r.Loop(0)
+
+	t.Run("Post and run", func(t *testing.T) {
+		var runs atomic.Int64
+		task := NewTask(func() { runs.Add(1) })
+		allocs := testing.AllocsPerRun(1000, func() {
+			old := runs.Load()
+			l.Post(task)
+			spinUntil(&runs, old)
+		})
+		if allocs != 0 {
+			t.Fatalf("Post+run: %v allocs per cycle, want 0", allocs)
+		}
+	})
+
+	dialed, accepted := connPair(t, listen(t, "tcp"))
+	h := &countHandler{}
+	c, err := r.Enroll(accepted, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("OnData delivery", func(t *testing.T) {
+		msg := make([]byte, 100)
+		allocs := testing.AllocsPerRun(1000, func() {
+			old := h.bytes.Load()
+			if _, err := dialed.Write(msg); err != nil {
+				panic(err)
+			}
+			spinUntil(&h.bytes, old)
+		})
+		if allocs != 0 {
+			t.Fatalf("peer write + OnData: %v allocs per cycle, want 0", allocs)
+		}
+	})
+
+	t.Run("Writev 2 slices", func(t *testing.T) {
+		go func() { _, _ = io.Copy(io.Discard, dialed) }() // ends when the conn closes
+		a, b := make([]byte, 100), make([]byte, 60)
+		bufs := make([][]byte, 2)
+		var writes atomic.Int64
+		task := NewTask(func() {
+			bufs[0], bufs[1] = a, b
+			if _, err := c.Writev(bufs); err != nil {
+				panic(err)
+			}
+			writes.Add(1)
+		})
+		allocs := testing.AllocsPerRun(1000, func() {
+			old := writes.Load()
+			l.Post(task)
+			spinUntil(&writes, old)
+		})
+		if allocs != 0 {
+			t.Fatalf("Writev: %v allocs per cycle, want 0", allocs)
+		}
+	})
+}

@@ -1,0 +1,103 @@
+package reactor
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// maxIOV is the most slices one writev(2) accepts on Linux (IOV_MAX). gnet
+// does not clamp its synchronous Writev: more slices fail with EINVAL and
+// close the connection.
+const maxIOV = 1024
+
+// Conn is an enrolled connection. Unless a method says otherwise it must be
+// called only on the connection's loop.
+type Conn struct {
+	// Immutable after Enroll created the Conn (any goroutine):
+	h      Handler
+	remote net.Addr
+
+	// Written once by OnOpen on the loop before Enroll returns, read-only
+	// afterwards (any goroutine that got the Conn from Enroll or a
+	// handler):
+	loop *Loop
+	gc   gnet.Conn
+
+	// Loop only: true between OnOpen and OnClose. Every method that touches
+	// gc checks it, so a closed Conn never reaches a descriptor that gnet
+	// may have handed to another connection.
+	open bool
+}
+
+// Loop returns the connection's event loop. Any goroutine.
+func (c *Conn) Loop() *Loop { return c.loop }
+
+// Handler returns the handler given to Enroll. Any goroutine.
+func (c *Conn) Handler() Handler { return c.h }
+
+// RemoteAddr returns the peer address as the enrolled net.Conn reported it.
+// Any goroutine. For a connection accepted on a unix socket it is usually
+// "@" (the peer's socket is unnamed).
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// IsOpen reports whether the connection is open (between OnOpen and OnClose).
+func (c *Conn) IsOpen() bool { return c.open }
+
+// Writev writes bufs in order. What the socket does not take at once is copied
+// into the reactor's outbound buffer before Writev returns, so the caller may
+// reuse bufs' memory at once. More than 1024 slices are written in several
+// calls. On a closed connection it returns ErrClosed and writes nothing. A
+// write error closes the connection, and OnClose may run before Writev returns.
+//
+// n counts the bytes written or buffered. Writev may rewrite the slice
+// headers in bufs (not the bytes they point to) when the socket takes only
+// part of them. Keep what is handed over small: the outbound buffer is
+// unbounded and drains in time quadratic in the number of buffered slices,
+// so check OutboundBuffered before writing more. On a write error the error
+// wraps the cause and IsOpen reports false afterwards. Up to 8 slices per
+// call it does not allocate (x/sys/unix.Writev allocates above that).
+func (c *Conn) Writev(bufs [][]byte) (int, error) {
+	if !c.open {
+		return 0, ErrClosed
+	}
+	n := 0
+	for len(bufs) > 0 {
+		k := min(len(bufs), maxIOV)
+		m, err := c.gc.Writev(bufs[:k])
+		n += m
+		if err != nil {
+			return n, fmt.Errorf("nanoq: reactor: writev: %w", err)
+		}
+		bufs = bufs[k:]
+		if len(bufs) > 0 && !c.open {
+			return n, ErrClosed // gnet closes only with an error; be defensive
+		}
+	}
+	return n, nil
+}
+
+// OutboundBuffered returns the bytes waiting in the reactor's outbound
+// buffer: accepted by Writev but not yet taken by the socket. It is 0 on a
+// closed connection. gnet has no "drained" event: poll it from a task.
+func (c *Conn) OutboundBuffered() int {
+	if !c.open {
+		return 0
+	}
+	return c.gc.OutboundBuffered()
+}
+
+// Close closes the connection; OnClose follows with a nil error. OnClose
+// runs synchronously, before Close returns, so a caller iterating over its
+// own connection set must expect OnClose to change it. Output still in the
+// outbound buffer is written best-effort (without blocking) and then
+// dropped. Closing a closed connection does nothing.
+func (c *Conn) Close() {
+	if !c.open {
+		return
+	}
+	if err := c.gc.EventLoop().Close(c.gc); err != nil {
+		c.loop.r.log.Debugf("reactor: close %v: %v", c.remote, err)
+	}
+}

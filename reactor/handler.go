@@ -1,0 +1,70 @@
+package reactor
+
+import (
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Handler receives a connection's events. Every method runs on the
+// connection's event loop and must not block.
+type Handler interface {
+	// OnOpen runs once, before any other event of c, and before the Enroll
+	// that enrolled c returns.
+	OnOpen(c *Conn)
+	// OnData receives bytes read from c. data aliases the loop's read buffer
+	// and is valid only during the call: the handler consumes all of it,
+	// copying whatever it must keep (such as a trailing partial frame).
+	OnData(c *Conn, data []byte)
+	// OnClose runs once when c has closed: err is nil for a local close
+	// (Conn.Close, Reactor.Close) and the cause otherwise. c is not writable
+	// any more.
+	OnClose(c *Conn, err error)
+}
+
+// events adapts gnet's EventHandler to Handler. Every gnet conn carries its
+// *Conn as context (passed to EnrollContext). All methods run on the conn's
+// loop.
+type events struct {
+	gnet.BuiltinEventEngine
+	r *Reactor
+}
+
+// OnOpen binds the *Conn to its gnet conn and loop, then calls the handler.
+func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return nil, gnet.Close // not enrolled by us; cannot happen
+	}
+	c.gc = gc
+	if c.loop == nil { // wake conns know their Loop already
+		c.loop = e.r.loopFor(gc.EventLoop())
+	}
+	c.open = true
+	c.h.OnOpen(c)
+	return nil, gnet.None
+}
+
+// OnTraffic hands everything read to the handler. Next(-1) is a view of the
+// loop's read buffer as long as gnet's per-conn inbound ring is empty, and
+// it stays empty because we always consume all bytes.
+func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return gnet.Close
+	}
+	data, _ := gc.Next(-1)
+	if len(data) > 0 { // 0 bytes: a gnet Wake, which we never use
+		c.h.OnData(c, data)
+	}
+	return gnet.None
+}
+
+// OnClose marks the *Conn closed before its handler learns of it.
+func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return gnet.None
+	}
+	c.open = false
+	c.h.OnClose(c, err)
+	return gnet.None
+}

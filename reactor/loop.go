@@ -1,0 +1,166 @@
+package reactor
+
+import (
+	"runtime"
+	"sync/atomic"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// wakeByte is what Post writes to a loop's wake-up socket. The loop never
+// looks at the value.
+var wakeByte = [1]byte{1}
+
+// Loop is one event loop.
+//
+// # Task list and wake-ups
+//
+// Pending tasks form an intrusive lock-free LIFO list (a Treiber stack) at
+// head: Post pushes with a CAS, the loop takes the whole list with one Swap
+// and runs it in reverse, i.e. in FIFO order. Only pushes race with each
+// other and the loop never pops a single node, so there is no ABA problem.
+//
+// Each loop owns a unix socketpair: one end (wake) is enrolled in the loop
+// like any connection, Post writes one byte to the other end (wfd). The wake
+// connection's OnData runs the list after gnet has read the bytes. A Post
+// writes a byte only when its push found the list empty. No wake-up is
+// missed:
+//
+//   - A push that finds the list empty writes a byte after the push. The
+//     loop swaps the list only after gnet has read from the socket. If a
+//     read consumed this byte, the Swap that follows it comes after the push
+//     and takes the task (unless an earlier Swap already did). If not, the
+//     byte is still unread, the socket stays readable (gnet polls
+//     level-triggered) and the loop runs the list again.
+//   - A push that finds the list non-empty links in front of a node X that
+//     has not been taken yet (the CAS saw X at head, so no Swap came in
+//     between). Whichever Swap takes X takes this task too, and X's own
+//     pusher saw an empty list (or linked in front of such a node), so by
+//     induction a byte is on its way for that Swap.
+//   - EAGAIN on the write means the socket buffer is full of unread bytes,
+//     so the loop is going to run anyway.
+//
+// A spurious byte (its task already taken by an earlier Swap) only causes a
+// run over an empty list.
+//
+// # Closing
+//
+// Close sets closed before it stops the loops, and closes wfd only once the
+// loops have exited and writers is zero. Post counts itself in writers,
+// then checks closed, and writes only if it is still false. Go's atomics are
+// sequentially consistent: if Close saw writers == 0 after setting closed,
+// any later Post sees closed == true and never writes, so Post never writes
+// to a closed (and possibly reused) descriptor number.
+type Loop struct {
+	// Immutable after Start returns:
+	index int
+	r     *Reactor
+	wfd   int            // write end of the wake-up socketpair
+	el    gnet.EventLoop // set by the wake conn's OnOpen on this loop during Start
+
+	head    atomic.Pointer[Task] // pending tasks, newest first
+	closed  atomic.Bool          // set once by Reactor.Close; Post then does nothing
+	writers atomic.Int32         // Posts between their closed check and their write
+}
+
+// Index returns the loop's index within its Reactor.
+func (l *Loop) Index() int { return l.index }
+
+// Post runs t on the loop soon. Safe from any goroutine, never blocks, never
+// allocates. A task already pending is not queued twice; a task may Post
+// itself while it runs (it then runs again in a later round, after the loop
+// has polled for I/O). Tasks that one goroutine posts while they are not
+// pending run in the order of those Posts.
+//
+// Post a given task to one loop only: pending is cleared as a task starts,
+// so a Post to another loop while it runs could run it on both loops at
+// once, and a Post to another loop while it is pending does nothing (it
+// runs on the first loop). Posting to a closed reactor does nothing, and
+// tasks still pending when the reactor closes never run.
+func (l *Loop) Post(t *Task) {
+	if l.closed.Load() || !t.pending.CompareAndSwap(false, true) {
+		return
+	}
+	for {
+		old := l.head.Load()
+		t.next = old
+		if l.head.CompareAndSwap(old, t) {
+			if old == nil {
+				l.wake()
+			}
+			return
+		}
+	}
+}
+
+// wake writes one byte to the loop's wake-up socket unless the reactor is
+// closing (see the type comment for why this never hits a closed fd).
+func (l *Loop) wake() {
+	l.writers.Add(1)
+	if !l.closed.Load() {
+		for {
+			// EAGAIN: the socket holds unread bytes, the loop wakes anyway.
+			// EPIPE cannot happen before Close; it is harmless after.
+			if _, err := unix.Write(l.wfd, wakeByte[:]); err != unix.EINTR {
+				break
+			}
+		}
+	}
+	l.writers.Add(-1)
+}
+
+// runTasks runs every task pending at the time of the call, oldest first.
+// Loop only.
+func (l *Loop) runTasks() {
+	var fifo *Task
+	for t := l.head.Swap(nil); t != nil; {
+		next := t.next
+		t.next = fifo
+		fifo = t
+		t = next
+	}
+	for t := fifo; t != nil; {
+		// Read everything needed before clearing pending: from then on a
+		// Post (or Init) on another goroutine may rewrite next and fn.
+		next, fn := t.next, t.fn
+		t.next = nil
+		t.pending.Store(false)
+		fn()
+		t = next
+	}
+}
+
+// shutdown releases the loop's wake-up descriptor and forgets pending
+// tasks, clearing their pending flag. It runs in Reactor.Close after the
+// loop goroutines exited and closed was set.
+func (l *Loop) shutdown() {
+	for l.writers.Load() != 0 {
+		runtime.Gosched() // a Post is inside its single non-blocking write
+	}
+	_ = unix.Close(l.wfd)
+	for t := l.head.Swap(nil); t != nil; {
+		next := t.next
+		t.next = nil
+		t.pending.Store(false)
+		t = next
+	}
+}
+
+// wakeHandler is the Handler of a loop's wake-up connection. Its events
+// never reach user handlers.
+type wakeHandler struct{ l *Loop }
+
+// OnOpen records which gnet loop this Loop is.
+func (w wakeHandler) OnOpen(c *Conn) { w.l.el = c.gc.EventLoop() }
+
+// OnData runs the pending tasks; the bytes themselves carry nothing.
+func (w wakeHandler) OnData(*Conn, []byte) { w.l.runTasks() }
+
+// OnClose reports an unexpected loss of the wake-up socket: tasks posted to
+// this loop would never run again. At Reactor.Close err is nil.
+func (w wakeHandler) OnClose(_ *Conn, err error) {
+	if err != nil {
+		w.l.r.log.Errorf("reactor: loop %d lost its wake-up socket, posted tasks will not run: %v", w.l.index, err)
+	}
+}
