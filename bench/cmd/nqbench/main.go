@@ -1,0 +1,75 @@
+// Command nqbench measures nanoQ: throughput, latency, loss, CPU and memory
+// of a Publisher and a Subscriber on loopback, in one process (-role both,
+// the default) or split over two (-role sub, then -role pub -url <READY
+// address>). Its flags and its JSON result are those of every benchmark
+// binary of the suite (see package bench and bench/harness); nanoQ's own
+// flags are -flush, -pub-loops, -sub-loops, -delivery, -maxbuffer and
+// -queuebytes.
+//
+//	go run ./bench/cmd/nqbench                               # 10 s, 1 stream, 100 B
+//	go run ./bench/cmd/nqbench -streams 100 -size 64-1024 -json
+//	go run ./bench/cmd/nqbench -streams 5000 -idle 10s       # idle CPU and RSS per stream
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/nanoq/nq/bench/harness"
+	"github.com/nanoq/nq/bench/internal/rig"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "nqbench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, runs the benchmark and prints its result on stdout;
+// progress lines and diagnostics go to stderr.
+func run(args []string, stdout, stderr io.Writer) error {
+	var o rig.Options
+	fs := flag.NewFlagSet("nqbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o.RegisterFlags(fs)
+	fs.DurationVar(&o.Flush, "flush", 0, "publisher FlushFrequency: 0 writes as soon as the loop is free")
+	fs.IntVar(&o.PubLoops, "pub-loops", 0, "publisher event loops (0: the shared reactor)")
+	fs.IntVar(&o.SubLoops, "sub-loops", 0, "subscriber event loops (0: min(GOMAXPROCS, 4))")
+	fs.StringVar(&o.Delivery, "delivery", rig.DeliveryHandler, "handler|receive: subscriber delivery")
+	fs.IntVar(&o.MaxBuffer, "maxbuffer", rig.DefaultMaxBuffer, "publisher buffer bound per stream, bytes (oldest dropped beyond)")
+	fs.IntVar(&o.QueueBytes, "queuebytes", rig.DefaultQueueBytes, "subscriber receive queue bound, bytes (-delivery receive)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := harness.RaiseNoFileLimit(); err != nil {
+		fmt.Fprintf(stderr, "nqbench: %v (continuing)\n", err)
+	}
+	o.Progress = stderr
+	stopProf, err := harness.StartProfiling(&o.Config)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	res, err := rig.Run(ctx, &o)
+	stopProf()
+	if err != nil {
+		return err
+	}
+	return res.Write(stdout, o.JSON)
+}

@@ -1,0 +1,87 @@
+package harness
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func TestPacerRate(t *testing.T) {
+	tests := []struct {
+		name  string
+		rate  float64
+		sends int
+	}{
+		{name: "1000/s", rate: 1000, sends: 200},
+		{name: "20000/s", rate: 20000, sends: 4000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewPacer(tt.rate)
+			start := time.Now()
+			for range tt.sends {
+				p.Wait()
+			}
+			got := float64(tt.sends) / time.Since(start).Seconds()
+			// Roughly: the schedule is absolute, so only the last sleep's
+			// slack and a busy machine move the figure. Too fast is a bug;
+			// allow slowness for a loaded CI machine.
+			if got > tt.rate*1.1 || got < tt.rate*0.5 {
+				t.Fatalf("rate = %.0f/s, want ≈ %.0f/s", got, tt.rate)
+			}
+		})
+	}
+}
+
+func TestPacerUnpaced(t *testing.T) {
+	p := NewPacer(0)
+	start := time.Now()
+	for range 1_000_000 {
+		p.Wait()
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("unpaced Wait took %v for 1e6 calls", d)
+	}
+}
+
+func TestPayload(t *testing.T) {
+	tests := []struct {
+		name     string
+		min, max int
+	}{
+		{name: "fixed", min: 100, max: 100},
+		{name: "range", min: 8, max: 64},
+		{name: "below minimum", min: 1, max: 1},
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := &Config{SizeMin: tt.min, SizeMax: tt.max}
+			seen := map[int]bool{}
+			var buf []byte
+			for range 2000 {
+				before := time.Now().UnixNano()
+				p := Payload(cfg, rnd, buf)
+				buf = p
+				if len(p) < max(tt.min, MinSize) || len(p) > max(tt.max, MinSize) {
+					t.Fatalf("len %d outside %d-%d", len(p), tt.min, tt.max)
+				}
+				if st := int64(le64(p)); st < before || st > time.Now().UnixNano() {
+					t.Fatalf("stamp %d not between %d and now", st, before)
+				}
+				seen[len(p)] = true
+			}
+			if tt.max-tt.min > 10 && len(seen) < (tt.max-tt.min)/2 {
+				t.Fatalf("only %d distinct sizes in %d-%d", len(seen), tt.min, tt.max)
+			}
+		})
+	}
+}
+
+func le64(p []byte) uint64 {
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(p[i])
+	}
+	return v
+}

@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Latency histogram bounds (benchspec.md): 1 µs to 60 s, 3 significant digits.
+const (
+	histMinUS   = 1
+	histMaxUS   = 60_000_000
+	histSigFigs = 3
+)
+
+// recorderShards is the number of independent histograms; RecordStream
+// spreads streams over them so event loops rarely share a lock.
+const recorderShards = 8
+
+// Stamp writes time.Now().UnixNano() little-endian into payload[:8]. A
+// payload shorter than MinSize is left alone.
+func Stamp(payload []byte) {
+	if len(payload) >= MinSize {
+		binary.LittleEndian.PutUint64(payload, uint64(time.Now().UnixNano()))
+	}
+}
+
+// Recorder counts received messages and records their latency. Safe for
+// concurrent use; Record and RecordStream do not allocate.
+type Recorder struct {
+	shards [recorderShards]shard
+}
+
+// shard is one histogram and its counters. The counters are atomics so
+// Snapshot reads them without the lock; mu guards h only.
+type shard struct {
+	mu    sync.Mutex
+	h     *hdrhistogram.Histogram // guarded by mu
+	msgs  atomic.Int64
+	bytes atomic.Int64
+	first atomic.Int64 // UnixNano of the first arrival, 0 before
+	last  atomic.Int64 // UnixNano of the latest arrival, 0 before
+	_     [64]byte     // keep neighbouring shards off this cache line
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	r := &Recorder{}
+	for i := range r.shards {
+		r.shards[i].h = hdrhistogram.New(histMinUS, histMaxUS, histSigFigs)
+	}
+	return r
+}
+
+// Record counts one message of len(payload) bytes and records the latency
+// from its stamp to now. Latencies are clamped into 1 µs .. 60 s; a payload
+// shorter than MinSize is counted without a latency.
+func (r *Recorder) Record(payload []byte) { r.record(&r.shards[0], payload) }
+
+// RecordStream is Record with a stream identifier (such as a subscriber's
+// stream descriptor) that picks the shard, so concurrent delivery goroutines
+// serving different streams rarely contend.
+func (r *Recorder) RecordStream(payload []byte, stream uint32) {
+	r.record(&r.shards[stream%recorderShards], payload)
+}
+
+func (r *Recorder) record(s *shard, payload []byte) {
+	now := time.Now().UnixNano()
+	s.msgs.Add(1)
+	s.bytes.Add(int64(len(payload)))
+	if s.first.Load() == 0 {
+		s.first.CompareAndSwap(0, now)
+	}
+	s.last.Store(now)
+	if len(payload) < MinSize {
+		return
+	}
+	us := (now - int64(binary.LittleEndian.Uint64(payload))) / 1000
+	us = min(max(us, histMinUS), histMaxUS)
+	s.mu.Lock()
+	_ = s.h.RecordValue(us) // in range by construction: no error
+	s.mu.Unlock()
+}
+
+// Reset forgets everything recorded, e.g. the warm-up messages that
+// opened the streams. Call it while no Record runs, or accept that a message
+// recorded concurrently may be half forgotten.
+func (r *Recorder) Reset() {
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.Lock()
+		s.h.Reset()
+		s.msgs.Store(0)
+		s.bytes.Store(0)
+		s.first.Store(0)
+		s.last.Store(0)
+		s.mu.Unlock()
+	}
+}
+
+// Snapshot returns the messages and bytes received so far and the receive
+// window (first to latest arrival).
+func (r *Recorder) Snapshot() (msgs, bytes int64, window time.Duration) {
+	var first, last int64
+	for i := range r.shards {
+		s := &r.shards[i]
+		msgs += s.msgs.Load()
+		bytes += s.bytes.Load()
+		if f := s.first.Load(); f != 0 && (first == 0 || f < first) {
+			first = f
+		}
+		last = max(last, s.last.Load())
+	}
+	if first != 0 {
+		window = time.Duration(last - first)
+	}
+	return msgs, bytes, window
+}
+
+// LastArrival returns the time of the latest message, or the zero Time
+// before the first one.
+func (r *Recorder) LastArrival() time.Time {
+	var last int64
+	for i := range r.shards {
+		last = max(last, r.shards[i].last.Load())
+	}
+	if last == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, last)
+}
+
+// Histogram returns a merged copy of the latency histogram (microseconds).
+func (r *Recorder) Histogram() *hdrhistogram.Histogram {
+	h := hdrhistogram.New(histMinUS, histMaxUS, histSigFigs)
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.Lock()
+		h.Merge(s.h)
+		s.mu.Unlock()
+	}
+	return h
+}
+
+// Fill sets res's received, msgs_per_s, mb_per_s, window_s and latency_us
+// from what was recorded so far.
+func (r *Recorder) Fill(res *Result) {
+	msgs, bytes, window := r.Snapshot()
+	res.Received = msgs
+	res.WindowS = window.Seconds()
+	res.MsgsPerS, res.MBPerS = 0, 0
+	if window > 0 {
+		res.MsgsPerS = float64(msgs) / window.Seconds()
+		res.MBPerS = float64(bytes) / window.Seconds() / 1e6
+	}
+	h := r.Histogram()
+	if h.TotalCount() == 0 {
+		res.LatencyUS = Latency{}
+		return
+	}
+	res.LatencyUS = Latency{
+		P50:  float64(h.ValueAtQuantile(50)),
+		P90:  float64(h.ValueAtQuantile(90)),
+		P99:  float64(h.ValueAtQuantile(99)),
+		P999: float64(h.ValueAtQuantile(99.9)),
+		Max:  float64(h.Max()),
+	}
+}

@@ -1,0 +1,98 @@
+package rig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/nanoq/nq/bench/harness"
+)
+
+// Idle mode: open every stream with one message, then stay connected and
+// silent for o.Idle, measuring the CPU used over that window and the
+// resident memory the streams added.
+
+// settledRSS returns VmRSS after a collection that gives free memory back,
+// so the difference of two readings tracks live memory.
+func settledRSS() int64 {
+	debug.FreeOSMemory()
+	return harness.RSSKiB()
+}
+
+// idleWindow measures the CPU cores used while sleeping through o.Idle.
+func idleWindow(ctx context.Context, o *Options, res *harness.Result) {
+	cpu0, t0 := harness.CPUSeconds(), time.Now()
+	t := time.NewTimer(o.Idle)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+	case <-t.C:
+	}
+	res.CPUS = harness.CPUSeconds() - cpu0
+	res.IdleCPUCores = res.CPUS / time.Since(t0).Seconds()
+	res.Goroutines = runtime.NumGoroutine()
+}
+
+// idleBoth runs idle mode with both sides in this process.
+func idleBoth(ctx context.Context, o *Options, s *Sub, p *Pub) (*harness.Result, error) {
+	res := o.baseResult()
+	rss0 := settledRSS()
+	res.Published, res.PublishErrors = p.PublishOne(&o.Config)
+	waitFor(ctx, o.Duration+noTrafficPad, func() bool {
+		msgs, _, _ := s.Rec.Snapshot()
+		return msgs+total(p.Lost())+total(s.Lost()) >= res.Published
+	})
+	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
+	idleWindow(ctx, o, res)
+	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
+	}
+	if err := s.Close(); err != nil {
+		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
+	}
+	s.Rec.Fill(res)
+	res.LostCounted = merge(p.Lost(), s.Lost())
+	res.PeakRSSKiB = harness.PeakRSSKiB()
+	return res, nil
+}
+
+// idlePub runs idle mode's publisher side: its streams are connected once
+// every message was written to a socket.
+func idlePub(ctx context.Context, o *Options, p *Pub) (*harness.Result, error) {
+	res := o.baseResult()
+	rss0 := settledRSS()
+	res.Published, res.PublishErrors = p.PublishOne(&o.Config)
+	waitFor(ctx, o.Duration+noTrafficPad, func() bool { return p.Written()+total(p.Lost()) >= res.Published })
+	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
+	idleWindow(ctx, o, res)
+	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
+	}
+	res.LostCounted = p.Lost()
+	res.PeakRSSKiB = harness.PeakRSSKiB()
+	return res, nil
+}
+
+// idleSub runs idle mode's subscriber side: the streams are connected once
+// one message per stream has arrived.
+func idleSub(ctx context.Context, o *Options, s *Sub, ready func(string)) (*harness.Result, error) {
+	res := o.baseResult()
+	rss0 := settledRSS()
+	ready(s.URL())
+	waitFor(ctx, o.Duration+noTrafficPad, func() bool {
+		msgs, _, _ := s.Rec.Snapshot()
+		return msgs >= int64(o.Streams)
+	})
+	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
+	idleWindow(ctx, o, res)
+	if err := s.Close(); err != nil {
+		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
+	}
+	s.Rec.Fill(res)
+	res.LostCounted = s.Lost()
+	res.PeakRSSKiB = harness.PeakRSSKiB()
+	return res, nil
+}

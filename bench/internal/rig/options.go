@@ -1,0 +1,82 @@
+package rig
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nanoq/nq/bench/harness"
+)
+
+// Delivery modes of the subscriber.
+const (
+	DeliveryHandler = "handler" // sub.Options.Handler on the event loop
+	DeliveryReceive = "receive" // Subscriber.Receive on receiver goroutines
+)
+
+// Options are nqbench's flags: the harness's common ones and nanoQ's own.
+type Options struct {
+	harness.Config
+
+	Flush      time.Duration // pub.Options.FlushFrequency
+	PubLoops   int           // pub.Options.EventLoops (0: the shared reactor)
+	SubLoops   int           // sub.Options.EventLoops (0: min(GOMAXPROCS, 4))
+	Delivery   string        // DeliveryHandler or DeliveryReceive
+	MaxBuffer  int           // pub.Options.MaxBuffer per stream, bytes
+	QueueBytes int           // sub.Options.QueueBytes (receive delivery)
+
+	// Progress receives a line a second (rates, loss so far); nil prints none.
+	Progress io.Writer
+	// Ready is called by RunSub with the bound URL before any traffic;
+	// nil means harness.Ready (the "READY <url>" line on stderr).
+	Ready func(url string)
+}
+
+// Defaults of nanoQ's own flags.
+const (
+	DefaultMaxBuffer  = 4 << 20
+	DefaultQueueBytes = 16 << 20
+)
+
+// Validate checks the common flags and nanoQ's own.
+func (o *Options) Validate() error {
+	if err := o.Config.Validate(); err != nil {
+		return err
+	}
+	var bad string
+	switch {
+	case o.Delivery != DeliveryHandler && o.Delivery != DeliveryReceive:
+		bad = fmt.Sprintf("-delivery %q: want handler or receive", o.Delivery)
+	case o.Flush < 0:
+		bad = fmt.Sprintf("-flush %v: want >= 0", o.Flush)
+	case o.PubLoops < 0 || o.PubLoops > 256 || o.SubLoops < 0 || o.SubLoops > 256:
+		bad = fmt.Sprintf("-pub-loops %d, -sub-loops %d: want 0..256", o.PubLoops, o.SubLoops)
+	case o.MaxBuffer < 0 || o.QueueBytes < 0:
+		bad = fmt.Sprintf("-maxbuffer %d, -queuebytes %d: want >= 0", o.MaxBuffer, o.QueueBytes)
+	}
+	if bad != "" {
+		return fmt.Errorf("nanoq: %s: %w", bad, harness.ErrInvalidConfig)
+	}
+	return nil
+}
+
+// baseResult fills the configuration part of a Result.
+func (o *Options) baseResult() *harness.Result {
+	return &harness.Result{
+		Transport: "nanoq",
+		Role:      o.Role,
+		Streams:   o.Streams,
+		SizeMin:   o.SizeMin,
+		SizeMax:   o.SizeMax,
+		Rate:      o.Rate,
+		DurationS: o.Duration.Seconds(),
+		IdleS:     o.Idle.Seconds(),
+	}
+}
+
+// keepalive is the publisher's KeepaliveTimeout: long enough that no stream
+// closes for being idle during the run (a slow -rate over many streams, or
+// the idle window).
+func (o *Options) keepalive() time.Duration {
+	return o.Duration + o.Idle + time.Minute
+}
