@@ -1,0 +1,183 @@
+package ring
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrClosed is returned by operations on a closed Queue (and reused by the
+// publisher and subscriber for their own Close).
+var ErrClosed = errors.New("nanoq: closed")
+
+// Dropped counts frames lost by one call, with their encoded size in bytes.
+type Dropped struct {
+	Frames int
+	Bytes  int
+	// Self is true when the frame being put was itself among the dropped.
+	Self bool
+}
+
+// Flag bits of the head word. The low 62 bits hold a byte position.
+const (
+	// bytesInFlight: the consumer owns the frames from the head position
+	// up to its Peek's end (set by Peek's CAS, cleared by Release).
+	bytesInFlight uint64 = 1 << 63
+	// bytesCut, only with bytesInFlight: Discard dropped the frames after
+	// the in-flight ones; the position bits then hold where the head goes
+	// on Release, and producers keep the in-flight start in cutFrom.
+	bytesCut   uint64 = 1 << 62
+	bytesFlags        = bytesInFlight | bytesCut
+)
+
+// bytesMinCap is the buffer a ring takes on its first Put (unless limit is
+// smaller): small, so an idle stream costs little, and large enough for a
+// few typical frames before the first growth.
+const bytesMinCap = 512
+
+// Bytes is the per-stream outbound ring of encoded frames, uvarint(len)‖payload.
+//
+// Producers: Put, Discard, Free and Len are safe for concurrent use by any
+// number of goroutines; Put and Discard serialize on a small internal mutex.
+// Consumer: Peek and Release are called by one goroutine at a time (the
+// stream's event loop), never take that mutex and never block. Free and Len
+// never block either and may also be called by the consumer.
+//
+// See the package documentation for the algorithm.
+type Bytes struct {
+	_ noCopy
+
+	// Set by NewBytes; read-only afterwards.
+	limit  uint64 // bound on tail - head, in encoded bytes
+	maxCap uint64 // the power of two >= limit: the largest buffer
+
+	_ cacheLinePad
+	// head is the position of the oldest frame, plus the flag bits above.
+	// The consumer sets and clears bytesInFlight (Peek, Release); while
+	// that bit is clear a producer may CAS it forward past whole frames
+	// (drop oldest, Discard); while it is set only Discard may CAS it, to
+	// add bytesCut. Positions never decrease.
+	head atomic.Uint64
+	// flight is the end of the bytes taken by the latest Peek; written by
+	// the consumer, read by Discard. It belongs to the Peek in flight once
+	// it exceeds that Peek's start.
+	flight atomic.Uint64
+	// Consumer only.
+	peeked  bool   // a Peek awaits its Release
+	peekEnd uint64 // where Release moves the head, unless cut
+
+	_ cacheLinePad
+	// mu serializes producers (Put, Discard, Free). The consumer never
+	// takes it.
+	mu sync.Mutex
+	// tail is the position after the newest frame. Written by producers
+	// under mu after the frame's bytes; the consumer loads it before
+	// reading them. Never decreases.
+	tail atomic.Uint64
+	// buf is the ring memory; len is a power of two, index = pos & (len-1).
+	// nil while the ring is empty and freed. Stored by producers under mu;
+	// loaded by the consumer only after Peek has set bytesInFlight.
+	buf atomic.Pointer[[]byte]
+	// Producers only, under mu.
+	cachedHead uint64  // a lower bound of the first occupied position, refreshed when the ring looks full (the Disruptor's cached gating sequence)
+	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight
+	retired    *[]byte // a buffer replaced while a Peek was in flight; pooled once none is
+}
+
+// NewBytes returns an empty ring whose encoded content never exceeds limit
+// bytes. It holds no buffer memory until the first Put, grows in powers of
+// two up to limit, and gives memory back to a pool (Free). It panics unless
+// 0 < limit <= 1 TiB.
+func NewBytes(limit int) *Bytes {
+	if limit <= 0 || uint64(limit) > 1<<bytesMaxClass {
+		panic("ring: NewBytes: limit out of range")
+	}
+	c := uint64(1)
+	for c < uint64(limit) {
+		c <<= 1
+	}
+	return &Bytes{limit: uint64(limit), maxCap: c}
+}
+
+// Put appends uvarint(len(payload))‖payload as one frame. When it does not
+// fit, the oldest whole frames are dropped to make room; only while those
+// bytes are in flight (between Peek and Release) is the new frame dropped
+// instead. A frame larger than limit is dropped (Self). The result reports
+// exactly the frames and encoded bytes this call dropped.
+//
+// Put is safe for concurrent use; callers serialize on the ring's mutex but
+// never wait for the consumer. Zero allocations once the ring has grown.
+func (b *Bytes) Put(payload []byte) Dropped {
+	n := uint64(bytesHeaderLen(len(payload)) + len(payload))
+	if n > b.limit {
+		return Dropped{Frames: 1, Bytes: int(n), Self: true}
+	}
+	b.mu.Lock()
+	d := b.put(payload, n)
+	b.mu.Unlock()
+	return d
+}
+
+// put appends one frame of n encoded bytes, n <= limit. Caller holds mu.
+func (b *Bytes) put(payload []byte, n uint64) (d Dropped) {
+	if b.retired != nil {
+		b.recycleRetired()
+	}
+	bp := b.buf.Load()
+	if bp == nil {
+		bp = b.alloc(n)
+	}
+	t := b.tail.Load()
+	room := min(uint64(len(*bp)), b.limit)
+	for {
+		// Fast path: cachedHead never exceeds the real first occupied
+		// position, so the room it shows is really free.
+		if t-b.cachedHead+n <= room {
+			bytesWrite(*bp, t, payload)
+			b.tail.Store(t + n)
+			return d
+		}
+		hw := b.head.Load()
+		lo := b.occupiedFrom(hw)
+		b.cachedHead = lo
+		need := t - lo + n
+		switch {
+		case need <= room:
+			// The consumer released room; the fast path takes it.
+		case need <= b.limit:
+			bp = b.grow(bp, lo, t, need)
+			room = min(uint64(len(*bp)), b.limit)
+		case hw&bytesInFlight != 0:
+			// The oldest frames are being written out: drop this one.
+			d.Frames++
+			d.Bytes += int(n)
+			d.Self = true
+			return d
+		default:
+			next, frames := bytesSkip(*bp, lo, need-b.limit)
+			if b.head.CompareAndSwap(hw, next) {
+				d.Frames += frames
+				d.Bytes += int(next - lo)
+				b.cachedHead = next
+			}
+			// Else Peek or Release moved the head: look again.
+		}
+	}
+}
+
+// occupiedFrom returns the first position whose bytes a producer must not
+// overwrite, given a head word. Caller holds mu (for cutFrom).
+func (b *Bytes) occupiedFrom(hw uint64) uint64 {
+	if hw&bytesCut != 0 {
+		return b.cutFrom
+	}
+	return hw &^ bytesFlags
+}
+
+// Len returns the encoded bytes buffered now: a snapshot, any goroutine,
+// never blocks. Frames in flight count until Release, except after a
+// Discard, whose Dropped already counted the rest.
+func (b *Bytes) Len() int {
+	hw := b.head.Load()
+	return int(b.tail.Load() - hw&^bytesFlags) // tail never falls below a head loaded earlier
+}

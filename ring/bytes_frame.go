@@ -1,0 +1,89 @@
+package ring
+
+import "encoding/binary"
+
+// Frame helpers over a power-of-two buffer addressed by free-running
+// positions (index = pos & (len(p)-1)). Frames are uvarint(len)‖payload,
+// exactly as encoding/binary writes them.
+
+// bytesHeaderLen returns the size of uvarint(n).
+func bytesHeaderLen(n int) int {
+	h := 1
+	for ; n >= 0x80; n >>= 7 {
+		h++
+	}
+	return h
+}
+
+// bytesWrite writes uvarint(len(payload))‖payload at position pos.
+func bytesWrite(p []byte, pos uint64, payload []byte) {
+	size := uint64(len(p))
+	i := pos & (size - 1)
+	if size-i >= binary.MaxVarintLen64 {
+		i += uint64(binary.PutUvarint(p[i:], uint64(len(payload))))
+	} else { // the header may cross the wrap
+		var hdr [binary.MaxVarintLen64]byte
+		h := binary.PutUvarint(hdr[:], uint64(len(payload)))
+		bytesCopyIn(p, i, hdr[:h])
+		i += uint64(h)
+	}
+	bytesCopyIn(p, i&(size-1), payload)
+}
+
+// bytesCopyIn copies src to index i of p, wrapping once at the end.
+func bytesCopyIn(p []byte, i uint64, src []byte) {
+	c := copy(p[i:], src)
+	copy(p, src[c:])
+}
+
+// bytesFrameLen returns the encoded length, header included, of the frame
+// at position pos.
+func bytesFrameLen(p []byte, pos uint64) uint64 {
+	mask := uint64(len(p) - 1)
+	c := p[pos&mask]
+	if c < 0x80 { // one-byte header: payloads below 128 bytes
+		return uint64(c) + 1
+	}
+	x := uint64(c & 0x7f)
+	for k := uint64(1); k < binary.MaxVarintLen64; k++ {
+		c = p[(pos+k)&mask]
+		x |= uint64(c&0x7f) << (7 * k)
+		if c < 0x80 {
+			return x + k + 1
+		}
+	}
+	panic("ring: corrupt frame header") // only our own writes land here
+}
+
+// bytesSkip walks whole frames from pos until at least want bytes are
+// passed, and returns the position reached and the frames passed. The
+// frames must exist.
+func bytesSkip(p []byte, pos, want uint64) (next uint64, frames int) {
+	next = pos
+	for next-pos < want {
+		next += bytesFrameLen(p, next)
+		frames++
+	}
+	return next, frames
+}
+
+// bytesCountFrames returns the number of frames in [from, to).
+func bytesCountFrames(p []byte, from, to uint64) (frames int) {
+	for ; from < to; frames++ {
+		from += bytesFrameLen(p, from)
+	}
+	return frames
+}
+
+// bytesCopyRange copies the bytes of positions [from, to) from src to dst,
+// two buffers of possibly different power-of-two sizes, both large enough.
+func bytesCopyRange(dst, src []byte, from, to uint64) {
+	dmask, smask := uint64(len(dst)-1), uint64(len(src)-1)
+	for from < to {
+		// Each piece stops at the end of the range or of either buffer.
+		di, si := from&dmask, from&smask
+		n := min(to-from, uint64(len(dst))-di, uint64(len(src))-si)
+		copy(dst[di:di+n], src[si:si+n])
+		from += n
+	}
+}

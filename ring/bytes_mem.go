@@ -1,0 +1,142 @@
+package ring
+
+import "runtime"
+
+// Memory management and Discard: the producer-side operations that replace
+// the buffer or move the head without adding a frame.
+
+// alloc gives an empty, freed ring its first buffer, large enough for a
+// frame of n <= limit bytes. Caller holds mu.
+func (b *Bytes) alloc(n uint64) *[]byte {
+	c := min(uint64(bytesMinCap), b.maxCap)
+	for c < n {
+		c <<= 1
+	}
+	bp := bytesPoolGet(c)
+	b.buf.Store(bp)
+	return bp
+}
+
+// grow replaces the buffer by one of at least need <= limit bytes, copying
+// the occupied positions [lo, t). It works while a Peek is in flight too:
+// the consumer reads whichever buffer it loaded, and both hold its bytes.
+// Caller holds mu.
+func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
+	c := uint64(len(*old))
+	for c < need {
+		c <<= 1
+	}
+	bp := bytesPoolGet(c)
+	bytesCopyRange(*bp, *old, lo, t)
+	b.buf.Store(bp)
+	// A Peek loads buf after setting bytesInFlight. If that bit is clear
+	// now, after the Store, no Peek can still be reading old.
+	switch {
+	case b.head.Load()&bytesInFlight == 0:
+		bytesPoolPut(old)
+	case b.retired == nil:
+		b.retired = old
+	default:
+		// Grown twice during one flight: the consumer reads one of the
+		// two; leave this one to the garbage collector.
+	}
+	return bp
+}
+
+// recycleRetired pools the retired buffer once no Peek is in flight: a
+// Peek that starts later loads the current buffer. Caller holds mu.
+func (b *Bytes) recycleRetired() {
+	if b.head.Load()&bytesInFlight == 0 {
+		bytesPoolPut(b.retired)
+		b.retired = nil
+	}
+}
+
+// Free returns the buffer to the pool when the ring is empty and nothing is
+// in flight, and reports whether the ring now holds no buffer; a later Put
+// takes a buffer again.
+//
+// Free is safe for concurrent use by any goroutine, the consumer included,
+// and never blocks: when a producer holds the ring's mutex it returns false
+// at once (try again later).
+func (b *Bytes) Free() bool {
+	if !b.mu.TryLock() {
+		return false
+	}
+	ok := b.free()
+	b.mu.Unlock()
+	return ok
+}
+
+// free is Free with mu held.
+func (b *Bytes) free() bool {
+	hw := b.head.Load()
+	if hw&bytesFlags != 0 {
+		return false
+	}
+	if b.retired != nil {
+		bytesPoolPut(b.retired) // nothing is in flight
+		b.retired = nil
+	}
+	bp := b.buf.Load()
+	if bp == nil {
+		return true
+	}
+	if b.tail.Load() != hw {
+		return false
+	}
+	// The ring is empty and we exclude producers, so no Peek can set
+	// bytesInFlight (it needs tail != head) and read the buffer: a Peek
+	// that saw frames earlier fails its CAS, the head having moved since.
+	b.buf.Store(nil)
+	bytesPoolPut(bp)
+	return true
+}
+
+// Discard drops every frame not in flight and reports them (for loss
+// accounting when a stream closes). The frames in flight are still written
+// out by the consumer and are not counted.
+//
+// Discard is safe for concurrent use. It takes the producers' mutex; if it
+// runs while the consumer is inside Peek, it yields until that Peek returns
+// (a bounded walk over frame headers, never I/O).
+func (b *Bytes) Discard() (d Dropped) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bp := b.buf.Load()
+	if bp == nil {
+		return d
+	}
+	t := b.tail.Load()
+	for {
+		hw := b.head.Load()
+		inFlight, cut := hw&bytesInFlight != 0, hw&bytesCut != 0
+		from := hw &^ bytesFlags // without a cut: the head; with one: the cut
+		if inFlight && !cut {
+			fe := b.flight.Load()
+			if fe <= from { // flight still holds an earlier Peek's end
+				runtime.Gosched()
+				continue
+			}
+			from = fe
+		}
+		if from == t {
+			return d
+		}
+		next := t
+		if inFlight {
+			// The head cannot move while frames are in flight: note in
+			// the head word where Release must move it.
+			next |= bytesInFlight | bytesCut
+		}
+		if !b.head.CompareAndSwap(hw, next) {
+			continue // Peek or Release changed the head word
+		}
+		if inFlight && !cut {
+			b.cutFrom = hw &^ bytesFlags
+		}
+		d.Frames = bytesCountFrames(*bp, from, t)
+		d.Bytes = int(t - from)
+		return d
+	}
+}

@@ -1,0 +1,89 @@
+// Package ring holds nanoQ's bounded buffers between goroutines: [Bytes],
+// the per-stream outbound ring of encoded frames (publisher goroutines →
+// the stream's event loop), and [Queue], the subscriber's receive queue
+// (event loops → Receive callers).
+//
+// Both are bounded and drop the oldest data when full, and every call that
+// loses data reports it in a [Dropped], so callers can count each lost
+// message exactly once. Neither ever makes an event loop wait for a user
+// goroutine. Each method's comment says which goroutines may call it.
+//
+// # Bytes
+//
+// Ownership. Positions are free-running uint64 byte counts (they never wrap
+// in practice: 2^62 bytes); the buffer length is a power of two and a
+// position's byte lives at index pos & (len-1); the fill level is always
+// tail - head, never a difference of indices.
+//
+//   - tail: producers (publishing goroutines) serialize on a small mutex
+//     that only they take; the holder writes the frame's bytes, then stores
+//     tail. The event loop loads tail and reads up to it.
+//   - head: one atomic word holding the position of the oldest frame and two
+//     flag bits. The event loop owns taking from it: Peek sets the in-flight
+//     bit by CAS, Release CASes in the new position without the bit. A
+//     producer that needs room CASes the head forward past whole oldest
+//     frames, which it can do only while the in-flight bit is clear; while it
+//     is set the bytes [head, Peek's end) belong to the loop, and a frame
+//     that does not fit is dropped instead (Dropped.Self). Discard, while a
+//     Peek is in flight, sets a cut bit and stores in the head word the
+//     position Release must jump to.
+//   - buf: stored by producers under the mutex; the loop loads it only after
+//     setting the in-flight bit, and after loading tail.
+//
+// The loop never takes the mutex, never spins on a producer, and never
+// blocks: its CASes fail only when a producer has just moved the head.
+//
+// Memory follows what is buffered. A new ring holds no buffer; the first
+// Put takes a small one (512 B) from a pool of power-of-two size classes,
+// and a Put that needs more room than the buffer has, but within the limit,
+// grows it by copying the occupied bytes into a larger pooled buffer. Growth
+// never waits for the loop: a Peek in flight keeps reading the buffer it
+// loaded (the copy holds the same bytes at the same positions), and the old
+// buffer goes back to the pool once no Peek is in flight. (Copying, rather
+// than linking a larger ring for the loop to switch to, keeps one buffer
+// and one code path; it happens about log2(limit/512) times per burst.)
+// Free, callable
+// from any goroutine and never blocking (it only tries the mutex), gives an
+// empty ring's buffer back, so idle streams hold none.
+//
+// References: the cursor discipline (free-running sequences, power-of-two
+// masks, a producer-side cached copy of the consumer's cursor, cursors on
+// separate cache lines) follows the LMAX Disruptor's sequencers
+// (github.com/LMAX-Exchange/disruptor, SingleProducerSequencer). The
+// in-flight flag claimed by CAS follows cilium/ebpf's ringbuf reader; the
+// ownership prose follows Go's sync/poolqueue.go.
+//
+// # Queue
+//
+// Algorithm: a bounded MPMC array queue after Dmitry Vyukov ("Bounded MPMC
+// queue", 1024cores.net). Positions are free-running uint64, the slot count
+// is a power of two, and each slot carries a sequence number saying whose
+// turn it is: seq == pos means free for the producer of pos, seq == pos+1
+// full for the consumer of pos (differences are taken as uint64, then
+// compared signed).
+//
+//   - enq: producers (event loops calling Put) claim the next position by
+//     CAS; the winner owns that slot's buf and stream until it stores
+//     seq = pos+1, which publishes the frame.
+//   - deq: consumers claim the oldest position by CAS: Get callers, Puts
+//     dropping the oldest frame to make room, and Close draining. The winner
+//     takes the buffer pointer out and stores seq = pos+len(slots), freeing
+//     the slot before it copies anything.
+//   - bytes: payload queued plus bytes reserved by Puts in progress, raised
+//     by CAS only up to the limit, so the bound holds at every instant.
+//   - payload buffers: copied into by Put before it claims a slot and owned
+//     by whoever holds the pointer; they come from size-classed sync.Pools.
+//
+// Waking: a Get that finds nothing increments waiting, looks again, then
+// blocks on a one-token channel; a Put publishes, then signals only when
+// waiting is non-zero. With sequentially consistent atomics one of the two
+// always sees the other, so no wake-up is lost; a Get that takes a frame
+// while others wait and more frames are ready passes the token on. Close
+// closes a second channel that wakes every waiter. A Put that publishes
+// after Close has drained checks closed and drains the queue itself, so
+// every frame is delivered or reported lost exactly once.
+//
+// The windows in which a goroutine owns a slot are a few instructions long,
+// but a goroutine descheduled inside one holds up that slot: Put then drops
+// its own frame rather than wait (see [Queue]).
+package ring
