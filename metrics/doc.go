@@ -22,13 +22,15 @@
 // # Metrics
 //
 // Namespace "nanoq"; subsystem "pub" for publishers, "sub" for subscribers.
-// Byte counts are payload bytes, without the uvarint length prefix.
+// Subscriber byte counts are payload bytes; publisher byte counts are bytes
+// on the wire (each payload plus its 1–10 byte uvarint length prefix), since
+// that is what the publisher's buffers hold and its bound applies to.
 //
 //	name                                   type       labels        meaning
 //	nanoq_pub_messages_total               counter    addr          messages written to a socket towards addr
-//	nanoq_pub_bytes_total                  counter    addr          payload bytes of those messages
+//	nanoq_pub_bytes_total                  counter    addr          wire bytes of those messages
 //	nanoq_pub_lost_messages_total          counter    addr, reason  messages published towards addr that will never be sent
-//	nanoq_pub_lost_bytes_total             counter    addr, reason  payload bytes of those messages
+//	nanoq_pub_lost_bytes_total             counter    addr, reason  wire bytes of those messages
 //	nanoq_pub_reconnects_total             counter    addr          redials after a failed dial or a lost connection
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
