@@ -44,6 +44,31 @@ func TestPacerUnpaced(t *testing.T) {
 	}
 }
 
+// At high or unlimited rates about one message in sampleEvery is stamped;
+// the others carry 0, which the Recorder counts without a latency.
+func TestPayloadSampling(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for _, rate := range []float64{0, 1e6} {
+		cfg := &Config{SizeMin: 100, SizeMax: 100, Rate: rate}
+		stamped := 0
+		const n = 64000
+		buf := make([]byte, 100)
+		for range n {
+			if le64(Payload(cfg, rnd, buf)) != 0 {
+				stamped++
+			}
+		}
+		if want := n / sampleEvery; stamped < want*8/10 || stamped > want*12/10 {
+			t.Fatalf("rate %v: %d of %d stamped, want about %d", rate, stamped, n, want)
+		}
+	}
+	r := NewRecorder()
+	r.Record(make([]byte, 100)) // unstamped: counted, no latency
+	if msgs, _, _ := r.Snapshot(); msgs != 1 || r.Histogram().TotalCount() != 0 {
+		t.Fatalf("unstamped message: msgs %d, latencies %d", msgs, r.Histogram().TotalCount())
+	}
+}
+
 func TestPayload(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -56,7 +81,7 @@ func TestPayload(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := &Config{SizeMin: tt.min, SizeMax: tt.max}
+			cfg := &Config{SizeMin: tt.min, SizeMax: tt.max, Rate: 1000} // low rate: every message stamped
 			seen := map[int]bool{}
 			var buf []byte
 			for range 2000 {

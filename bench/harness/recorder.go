@@ -68,17 +68,27 @@ func (r *Recorder) RecordStream(payload []byte, stream uint32) {
 }
 
 func (r *Recorder) record(s *shard, payload []byte) {
-	now := time.Now().UnixNano()
 	s.msgs.Add(1)
 	s.bytes.Add(int64(len(payload)))
+	var stamp int64
+	if len(payload) >= MinSize {
+		stamp = int64(binary.LittleEndian.Uint64(payload))
+	}
+	// The clock is read for stamped messages (a sample at high rates) and
+	// for a shard's first message, so the receive window's end is the last
+	// stamped arrival: within a few messages of the true end.
+	if stamp == 0 && s.first.Load() != 0 {
+		return
+	}
+	now := time.Now().UnixNano()
 	if s.first.Load() == 0 {
 		s.first.CompareAndSwap(0, now)
 	}
 	s.last.Store(now)
-	if len(payload) < MinSize {
+	if stamp == 0 {
 		return
 	}
-	us := (now - int64(binary.LittleEndian.Uint64(payload))) / 1000
+	us := (now - stamp) / 1000
 	us = min(max(us, histMinUS), histMaxUS)
 	s.mu.Lock()
 	_ = s.h.RecordValue(us) // in range by construction: no error
