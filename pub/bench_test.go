@@ -52,7 +52,7 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 	s.Bind()
 	defer s.Close()
 	m, reg := newMetrics(b)
-	p := newPub(b, url(s), Options{NoDelay: true, EventLoops: 1, Metrics: m})
+	p := newPub(b, url(s), Options{NoDelay: true, EventLoops: 1, Metrics: m, MaxBuffer: 4 << 20, MaxPayload: 64 << 10})
 	payload := make([]byte, size)
 	handles := make([]*Stream, streams)
 	for i := range handles {
@@ -63,6 +63,7 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 		time.Sleep(time.Millisecond)
 	}
 	got.Store(0)
+	lost0 := counter(b, reg, "nanoq_pub_lost_messages_total", "")
 	b.ReportAllocs()
 	b.SetBytes(int64(size))
 	b.ResetTimer()
@@ -70,7 +71,6 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 	for i := range b.N {
 		handles[i%streams].Publish(payload)
 	}
-	lost0 := counter(b, reg, "nanoq_pub_lost_messages_total", "")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		lost := counter(b, reg, "nanoq_pub_lost_messages_total", "") - lost0
@@ -84,7 +84,7 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 		if time.Now().After(deadline) {
 			b.Fatalf("delivered %d, lost %v of %d", got.Load(), lost, b.N)
 		}
-		time.Sleep(100 * time.Microsecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 // in time quadratic in its pieces.
 const maxBatch = 256 << 10
 
-// Retry delays while a connection's output is blocked and not progressing.
+// Retry delays while a connection's output is blocked and not progressing
+// (gnet has no "drained" event, so the loop has to look).
 const (
 	minRetry = 100 * time.Microsecond
 	maxRetry = 10 * time.Millisecond
@@ -30,10 +31,11 @@ type loopState struct {
 	retry    *reactor.Task // look at blocked streams again
 	timer    *time.Timer   // posts retry
 
-	conns   []*link // open connections on this loop
-	blocked []*link
-	delay   time.Duration // current retry delay without progress
-	armed   bool          // timer set
+	conns      []*link // open connections on this loop
+	blocked    []*link
+	delay      time.Duration // current retry delay without progress
+	armed      bool          // timer set
+	rechecking bool          // retry posted for the next round
 
 	unblocked, expired []*link // scratch for retryBlocked
 }
@@ -94,7 +96,7 @@ func (l *link) flushNow() {
 		l.unsentFrames = 0
 		first, second, frames := s.ring.Peek(maxBatch)
 		if frames == 0 {
-			s.pendingOB.Store(0)
+			s.setPendingOB(0)
 			return
 		}
 		bufs := append(l.iov[:0], first)
@@ -118,7 +120,7 @@ func (l *link) flushNow() {
 			return
 		}
 		if s.ring.Len() == 0 {
-			s.pendingOB.Store(0)
+			s.setPendingOB(0)
 			return
 		}
 	}
@@ -152,7 +154,8 @@ func framesTouched(first, second []byte, unsent int) int {
 const maxInt = int(^uint(0) >> 1)
 
 // block records that the reactor holds output for the connection and
-// makes sure the loop looks again.
+// makes sure the loop looks again: next round first, since a socket that
+// was writable a moment ago usually drains soon.
 func (l *link) block(ob int) {
 	l.s.pendingOB.Store(int64(ob))
 	if l.blocked {
@@ -162,18 +165,22 @@ func (l *link) block(ob int) {
 	l.blockedSince = time.Now()
 	l.lastOB = ob
 	l.ls.blocked = append(l.ls.blocked, l)
-	l.ls.arm(false)
+	l.ls.recheck()
 }
 
-// arm schedules the next look at blocked streams: at once while output
-// progresses, else after a delay that doubles up to maxRetry.
-func (ls *loopState) arm(progress bool) {
-	if progress {
-		ls.delay = minRetry
+// recheck looks at blocked connections again in the loop's next round,
+// after gnet has polled and written what the sockets take.
+func (ls *loopState) recheck() {
+	if !ls.rechecking {
+		ls.rechecking = true
 		ls.loop.Post(ls.retry)
-		return
 	}
-	if !ls.armed {
+}
+
+// wait looks at blocked connections again after a delay that doubles, up
+// to maxRetry, while their output makes no progress.
+func (ls *loopState) wait() {
+	if !ls.armed && !ls.rechecking {
 		ls.armed = true
 		ls.timer.Reset(ls.delay)
 		ls.delay = min(2*ls.delay, maxRetry)
@@ -183,7 +190,7 @@ func (ls *loopState) arm(progress bool) {
 // retryBlocked flushes streams whose output drained, and closes those whose
 // output made no progress for WriteTimeout (they redial).
 func (ls *loopState) retryBlocked() {
-	ls.armed = false
+	ls.armed, ls.rechecking = false, false
 	if len(ls.blocked) == 0 {
 		ls.delay = minRetry
 		return
@@ -214,6 +221,9 @@ func (ls *loopState) retryBlocked() {
 	}
 	clear(ls.blocked[len(still):])
 	ls.blocked = still
+	if progress {
+		ls.delay = minRetry
+	}
 	for _, s := range expired {
 		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.s.key, ls.p.addr, wt)
 		s.conn.Close()
@@ -224,7 +234,11 @@ func (ls *loopState) retryBlocked() {
 	clear(unblocked)
 	clear(expired)
 	ls.unblocked, ls.expired = unblocked[:0], expired[:0]
-	if len(ls.blocked) > 0 {
-		ls.arm(progress)
+	switch {
+	case len(ls.blocked) == 0:
+	case progress:
+		ls.recheck() // output is moving: keep up with it round by round
+	default:
+		ls.wait()
 	}
 }

@@ -36,14 +36,19 @@ type stream struct {
 	ring   *ring.Bytes
 	opened time.Time
 
-	// Atomic; any goroutine.
-	lastPub   atomic.Int64         // Publisher.clock at the last Publish
-	users     atomic.Int32         // publishers between their closed check and their Put
-	closed    atomic.Bool          // closing: publish refuses, the owner finalizes
-	owner     atomic.Int32         // ownDialer, ownLoop or ownNone
-	state     atomic.Int32         // stateDialing, stateOpen or stateBackoff
-	link      atomic.Pointer[link] // the open connection, nil while none
-	pendingOB atomic.Int64         // the reactor's outbound bytes at the last look
+	// Atomic; any goroutine. Publishers write the first group on every
+	// Publish, the loop writes pendingOB and the dialer state: they sit on
+	// separate cache lines so one side's writes do not slow the other.
+	_         cacheLinePad
+	lastPub   atomic.Int64 // Publisher.clock at the last Publish
+	users     atomic.Int32 // publishers between their closed check and their Put
+	closed    atomic.Bool  // closing: publish refuses, the owner finalizes
+	link      atomic.Pointer[link]
+	_         cacheLinePad
+	owner     atomic.Int32 // ownDialer, ownLoop or ownNone
+	state     atomic.Int32 // stateDialing, stateOpen or stateBackoff
+	pendingOB atomic.Int64 // the reactor's outbound bytes at the last look
+	_         cacheLinePad
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
 	// connection's loop while it owns the stream.
@@ -85,6 +90,17 @@ func newLink(s *stream) *link {
 	l.flush = reactor.NewTask(l.flushNow)
 	l.closer = reactor.NewTask(l.closeConn)
 	return l
+}
+
+// cacheLinePad keeps fields written by different goroutines apart.
+type cacheLinePad [64]byte
+
+// setPendingOB records the reactor's outbound bytes, writing only on change
+// (the common case is 0 after 0) to keep the cache line shared.
+func (s *stream) setPendingOB(n int64) {
+	if s.pendingOB.Load() != n {
+		s.pendingOB.Store(n)
+	}
 }
 
 func newStream(p *Publisher, key any) *stream {
@@ -200,7 +216,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.lastOB)
 	}
 	l.conn = nil
-	s.pendingOB.Store(0)
+	s.setPendingOB(0)
 	if s.closed.Load() {
 		s.finalize()
 		return
