@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// kind says which figures a row reports.
+type kind int
+
+const (
+	kindThroughput kind = iota // msgs/s
+	kindBandwidth              // MB/s
+	kindLatency                // paced: p50/p99
+	kindIdle                   // idle CPU and RSS per stream
+)
+
+// row is one scenario of the comparison, run for every transport.
+type row struct {
+	id      string // the -rows name
+	title   string // the table's first column
+	streams int
+	size    int
+	rate    float64 // total msgs/s; 0 = as fast as possible
+	kind    kind
+}
+
+// allRows are the scenarios in table order.
+var allRows = []row{
+	{id: "1x100", title: "1 stream × 100 B", streams: 1, size: 100, kind: kindThroughput},
+	{id: "100x100", title: "100 streams × 100 B", streams: 100, size: 100, kind: kindThroughput},
+	{id: "1000x100", title: "1,000 streams × 100 B", streams: 1000, size: 100, kind: kindThroughput},
+	{id: "1x64k", title: "1 stream × 64 KiB", streams: 1, size: 64 << 10, kind: kindBandwidth},
+	{id: "latency", title: "latency at 10,000 msgs/s (1 × 100 B)", streams: 1, size: 100, rate: 10_000, kind: kindLatency},
+	{id: "idle", title: "idle, 5,000 streams", streams: 5000, size: 100, kind: kindIdle},
+}
+
+// args are the benchmark flags of r shared by both sides of a run.
+func (r row) args(duration, idle time.Duration) []string {
+	a := []string{
+		"-streams", fmt.Sprint(r.streams),
+		"-size", fmt.Sprint(r.size),
+		"-duration", duration.String(),
+		"-json",
+	}
+	if r.rate > 0 {
+		a = append(a, "-rate", fmt.Sprint(r.rate))
+	}
+	if r.kind == kindIdle {
+		a = append(a, "-idle", idle.String())
+	}
+	return a
+}
+
+// selectRows returns the rows named in list (comma-separated ids), in
+// table order; "" or "all" selects every row.
+func selectRows(list string) ([]row, error) {
+	if list == "" || list == "all" {
+		return allRows, nil
+	}
+	want := map[string]bool{}
+	for _, id := range strings.Split(list, ",") {
+		want[strings.TrimSpace(id)] = true
+	}
+	var out []row
+	for _, r := range allRows {
+		if want[r.id] {
+			out = append(out, r)
+			delete(want, r.id)
+		}
+	}
+	if len(want) > 0 {
+		return nil, fmt.Errorf("unknown rows %v (have %s)", keys(want), rowIDs())
+	}
+	return out, nil
+}
+
+// rowIDs lists every row id, for messages.
+func rowIDs() string {
+	ids := make([]string, len(allRows))
+	for i, r := range allRows {
+		ids[i] = r.id
+	}
+	return strings.Join(ids, ",")
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// transport is one binary under comparison.
+type transport struct {
+	name  string   // nanoq, zmq, nats, go: the column name and JSON "transport"
+	bin   string   // executable path
+	extra []string // flags passed to both sides before the benchmark flags
+	tcp   bool     // tcp only (no unix sockets)
+}
+
+// transportOrder is the column order; nanoq comes first as "ours".
+var transportOrder = []string{"nanoq", "zmq", "nats", "go"}
+
+// peerBinary maps a peer transport to its binary's name.
+var peerBinary = map[string]string{"zmq": "zmqbench", "nats": "natsbench", "go": "gobench"}
+
+// selectTransports builds the transports named in only (comma-separated;
+// "" = all) from the binaries and extra flags of the configuration.
+func selectTransports(c *config) ([]transport, error) {
+	want := transportOrder
+	if c.only != "" {
+		want = nil
+		for _, n := range strings.Split(c.only, ",") {
+			n = strings.TrimSpace(n)
+			if !slices.Contains(transportOrder, n) {
+				return nil, fmt.Errorf("unknown transport %q (have %s)", n, strings.Join(transportOrder, ","))
+			}
+			want = append(want, n)
+		}
+	}
+	var out []transport
+	for _, n := range transportOrder {
+		if !slices.Contains(want, n) {
+			continue
+		}
+		t := transport{name: n, tcp: n == "nats"}
+		switch n {
+		case "nanoq":
+			if c.nqbench == "" {
+				return nil, fmt.Errorf("transport nanoq needs -nqbench")
+			}
+			t.bin, t.extra = c.nqbench, strings.Fields(c.nqFlags)
+		default:
+			t.bin = filepath.Join(c.bindir, peerBinary[n])
+			t.extra = strings.Fields(c.peerFlags[n])
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// keys returns a set's members sorted.
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,9 @@
+package run
+
+import (
+	"testing"
+
+	"github.com/nanoq/nq/internal/nettest"
+)
+
+func TestMain(m *testing.M) { nettest.VerifyTestMain(m) }
