@@ -94,7 +94,7 @@ func (l *link) flushNow() {
 			return
 		}
 		l.unsentFrames = 0
-		first, second, frames := s.ring.Peek(maxBatch)
+		first, second, frames := s.ring.Peek(s.p.batch)
 		if frames == 0 {
 			s.setPendingOB(0)
 			return

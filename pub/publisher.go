@@ -34,6 +34,7 @@ type Publisher struct {
 	shared bool // r is the process-wide reactor
 	loops  []*loopState
 	dialer *dialer
+	batch  int           // bytes per writev at most (batchLimit)
 	quit   chan struct{} // closed when shutting down
 
 	streams sync.Map      // stream key → *stream
@@ -59,13 +60,14 @@ func New(url string, opts Options) (*Publisher, error) {
 		return nil, err
 	}
 	p := &Publisher{
-		addr: a,
-		opts: opts,
-		log:  logx.New(opts.Printf, opts.Logger),
-		m:    opts.Metrics.Pub(a.String()),
-		quit: make(chan struct{}),
-		gone: make(chan struct{}, 1),
-		done: make(chan struct{}),
+		addr:  a,
+		opts:  opts,
+		log:   logx.New(opts.Printf, opts.Logger),
+		m:     opts.Metrics.Pub(a.String()),
+		batch: batchLimit(opts),
+		quit:  make(chan struct{}),
+		gone:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
 	}
 	if opts.EventLoops > 0 {
 		p.r, err = reactor.Start(reactor.Config{Loops: opts.EventLoops, Logger: p.log})

@@ -115,10 +115,16 @@ func newStream(p *Publisher, key any) *stream {
 	return s
 }
 
+// batchLimit bounds one writev: a quarter of MaxBuffer, at least 4 KiB and
+// at most maxBatch (a larger frame goes alone).
+func batchLimit(o Options) int {
+	return min(maxBatch, max(o.MaxBuffer/4, 4<<10))
+}
+
 // ringLimit leaves room under MaxBuffer for the one batch the reactor may
-// hold for the connection.
+// hold for the connection, and always room for one MaxPayload frame.
 func ringLimit(o Options) int {
-	return max(o.MaxBuffer-maxBatch, o.MaxPayload+10)
+	return max(o.MaxBuffer-batchLimit(o), o.MaxPayload+10)
 }
 
 // publish buffers one frame and schedules a flush. It returns false when the
@@ -139,6 +145,10 @@ func (s *stream) publish(payload []byte) bool {
 	s.users.Add(-1)
 	if d.Frames > 0 {
 		s.p.m.Lost(metrics.Overflow, d.Frames, d.Bytes)
+		// The loop is behind. When publishers are CPU-bound the event
+		// loops (goroutines too) wait for a P; yielding here lets them
+		// write instead of this goroutine dropping frame after frame.
+		runtime.Gosched()
 	}
 	return true
 }

@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.PubLoops, "pub-loops", 0, "publisher event loops (0: the shared reactor)")
 	fs.IntVar(&o.SubLoops, "sub-loops", 0, "subscriber event loops (0: min(GOMAXPROCS, 4))")
 	fs.StringVar(&o.Delivery, "delivery", rig.DeliveryHandler, "handler|receive: subscriber delivery")
-	fs.IntVar(&o.MaxBuffer, "maxbuffer", rig.DefaultMaxBuffer, "publisher buffer bound per stream, bytes (oldest dropped beyond)")
+	fs.IntVar(&o.MaxBuffer, "maxbuffer", 0, "publisher buffer bound per stream, bytes (oldest dropped beyond); 0: 64 MiB shared out over the streams, 64 KiB to 4 MiB each")
 	fs.IntVar(&o.QueueBytes, "queuebytes", rig.DefaultQueueBytes, "subscriber receive queue bound, bytes (-delivery receive)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

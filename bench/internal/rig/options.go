@@ -32,11 +32,21 @@ type Options struct {
 	Ready func(url string)
 }
 
-// Defaults of nanoQ's own flags.
+// Defaults of nanoQ's own flags. With -maxbuffer 0 each stream's bound is
+// a share of TotalBuffer, between MinMaxBuffer and DefaultMaxBuffer: an
+// unpaced run then holds at most about TotalBuffer in rings, instead of
+// 4 MiB for each of thousands of streams.
 const (
 	DefaultMaxBuffer  = 4 << 20
+	MinMaxBuffer      = 64 << 10
+	TotalBuffer       = 64 << 20
 	DefaultQueueBytes = 16 << 20
 )
+
+// autoMaxBuffer is the per-stream bound for -maxbuffer 0.
+func autoMaxBuffer(streams int) int {
+	return min(DefaultMaxBuffer, max(MinMaxBuffer, TotalBuffer/max(streams, 1)))
+}
 
 // Validate checks the common flags and nanoQ's own.
 func (o *Options) Validate() error {

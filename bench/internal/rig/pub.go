@@ -41,7 +41,7 @@ func NewPub(o *Options, url string) (*Pub, error) {
 	}
 	mb := o.MaxBuffer
 	if mb == 0 {
-		mb = DefaultMaxBuffer
+		mb = autoMaxBuffer(o.Streams)
 	}
 	mb = max(mb, o.SizeMax+10) // nanoQ raises it to one MaxPayload frame
 	p, err := pub.New(url, pub.Options{
