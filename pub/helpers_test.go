@@ -99,52 +99,17 @@ func newPub(t testing.TB, url string, opts Options) *Publisher {
 
 func newMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m, err := metrics.New(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, reg
+	return nettest.NewMetrics(t)
 }
 
-// counter sums the samples of a counter or gauge family, restricted to a
-// reason label when reason is not "".
 func counter(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
 	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			match := reason == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					match = true
-				}
-			}
-			if match {
-				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum
+	return nettest.Sum(t, reg, name, reason)
 }
 
-// waitCounter polls a metric (metrics have no signal of their own).
 func waitCounter(t testing.TB, reg *prometheus.Registry, name, reason string, want float64) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for counter(t, reg, name, reason) < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s{reason=%q} = %v, want >= %v", name, reason, counter(t, reg, name, reason), want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	nettest.WaitSum(t, reg, name, reason, want)
 }
 
 // rawListener accepts connections and hands each to the test.

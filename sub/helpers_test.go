@@ -114,57 +114,17 @@ func dial(t testing.TB, s *Subscriber) net.Conn {
 
 func newMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	m, err := metrics.New(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, reg
+	return nettest.NewMetrics(t)
 }
 
-// subCounter sums the samples of the counter family name whose reason
-// label is reason ("" matches every sample).
 func subCounter(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
 	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			match := reason == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					match = true
-				}
-			}
-			if match {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
+	return nettest.Sum(t, reg, name, reason)
 }
 
-// waitCounter polls a counter until it reaches want: metrics have no
-// signal of their own, so this is the one place the tests poll.
 func waitCounter(t *testing.T, reg *prometheus.Registry, name, reason string, want float64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := subCounter(t, reg, name, reason)
-		if got >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s{reason=%q} is %v, want %v", name, reason, got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	nettest.WaitSum(t, reg, name, reason, want)
 }
 
 // waitEOF waits until the peer closes c.
