@@ -61,9 +61,11 @@ func (p *Publisher) Shutdown(ctx context.Context) error {
 }
 
 // drain waits until no stream that can still send holds unsent bytes. The
-// reactor has no drained event, so it looks every millisecond.
+// reactor has no drained event, so it looks: after 1 ms, then at intervals
+// doubling to 20 ms (a look walks every stream).
 func (p *Publisher) drain(ctx context.Context) error {
-	t := time.NewTicker(time.Millisecond)
+	interval := time.Millisecond
+	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		busy := false
@@ -93,6 +95,8 @@ func (p *Publisher) drain(ctx context.Context) error {
 			return ctx.Err()
 		case <-t.C:
 		}
+		interval = min(2*interval, 20*time.Millisecond)
+		t.Reset(interval)
 	}
 }
 

@@ -24,7 +24,8 @@ type dialer struct {
 	work   chan *stream
 	ctx    context.Context // cancelled when dials must stop
 	cancel context.CancelFunc
-	sched  dialHeap // scheduler goroutine only
+	sched  dialHeap  // waiting for their due time; scheduler goroutine only
+	ready  []*stream // due, waiting for a free worker; scheduler goroutine only
 	nd     net.Dialer
 }
 
@@ -32,7 +33,7 @@ func newDialer(p *Publisher) *dialer {
 	d := &dialer{
 		p:    p,
 		wake: make(chan struct{}, 1),
-		work: make(chan *stream, 1024),
+		work: make(chan *stream),
 		nd:   net.Dialer{Timeout: p.opts.ConnectTimeout},
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
@@ -87,19 +88,18 @@ func (d *dialer) schedule() {
 				s.finalize()
 				continue
 			}
+			// From here a worker has it (a close is noticed by the worker).
 			s.dialing.Store(true)
-			select {
-			case d.work <- s:
-			default: // every worker busy and the queue full: try again soon
-				s.dialing.Store(false)
-				s.due = now.Add(10 * time.Millisecond)
-				s.inHeap = true
-				heap.Push(&d.sched, s)
-			}
+			d.ready = append(d.ready, s)
 		}
 		wait := time.Hour
 		if len(d.sched) > 0 {
 			wait = d.sched[0].due.Sub(now)
+		}
+		var work chan *stream // nil: no send case
+		var next *stream
+		if len(d.ready) > 0 {
+			work, next = d.work, d.ready[0]
 		}
 		t.Reset(wait)
 		select {
@@ -107,6 +107,9 @@ func (d *dialer) schedule() {
 			return
 		case <-d.wake:
 		case <-t.C:
+		case work <- next:
+			d.ready[0] = nil
+			d.ready = d.ready[1:]
 		}
 	}
 }

@@ -54,7 +54,7 @@ type stream struct {
 	// connection's loop while it owns the stream.
 	dialNext   *stream     // dialer inbox link
 	dialQueued atomic.Bool // in the dialer inbox
-	dialing    atomic.Bool // a dial worker has it
+	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
 	due        time.Time
 	inHeap     bool
 	heapIndex  int
