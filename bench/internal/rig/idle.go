@@ -12,12 +12,15 @@ import (
 )
 
 // Idle mode: open every stream with one message, then stay connected and
-// silent for o.Idle, measuring the CPU used over that window and the
-// resident memory the streams added.
+// silent for o.Idle, measuring the CPU used over that window and, at its
+// end, the resident memory the idle streams hold.
 
-// settledRSS returns VmRSS after a collection that gives free memory back,
-// so the difference of two readings tracks live memory.
+// settledRSS returns VmRSS after collections that give free memory back, so
+// the difference of two readings tracks live memory. Two collections, since
+// a sync.Pool keeps what it held through one (pooled buffers are shared
+// capacity, not memory of any one stream).
 func settledRSS() int64 {
+	runtime.GC()
 	debug.FreeOSMemory()
 	return harness.RSSKiB()
 }
@@ -45,8 +48,8 @@ func idleBoth(ctx context.Context, o *Options, s *Sub, p *Pub) (*harness.Result,
 		msgs, _, _ := s.Rec.Snapshot()
 		return msgs+total(p.Lost())+total(s.Lost()) >= res.Published
 	})
-	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
 	idleWindow(ctx, o, res)
+	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
 	}
@@ -66,8 +69,8 @@ func idlePub(ctx context.Context, o *Options, p *Pub) (*harness.Result, error) {
 	rss0 := settledRSS()
 	res.Published, res.PublishErrors = p.PublishOne(&o.Config)
 	waitFor(ctx, o.Duration+noTrafficPad, func() bool { return p.Written()+total(p.Lost()) >= res.Published })
-	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
 	idleWindow(ctx, o, res)
+	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
 	}
@@ -86,8 +89,8 @@ func idleSub(ctx context.Context, o *Options, s *Sub, ready func(string)) (*harn
 		msgs, _, _ := s.Rec.Snapshot()
 		return msgs >= int64(o.Streams)
 	})
-	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
 	idleWindow(ctx, o, res)
+	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
 	if err := s.Close(); err != nil {
 		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
 	}
