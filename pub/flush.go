@@ -74,8 +74,13 @@ func (ls *loopState) remove(s *link) {
 }
 
 func (ls *loopState) flushEvery() {
-	for _, l := range ls.conns {
-		if !l.blocked && l.s.ring.Len() > 0 {
+	// Backwards: a write error closes a connection inside flushNow, and
+	// OnClose then swaps the last connection into its slot.
+	for i := len(ls.conns) - 1; i >= 0; i-- {
+		if i >= len(ls.conns) {
+			continue
+		}
+		if l := ls.conns[i]; !l.blocked && l.s.ring.Len() > 0 {
 			l.flushNow()
 		}
 	}
@@ -93,7 +98,6 @@ func (l *link) flushNow() {
 			l.block(ob)
 			return
 		}
-		l.unsentFrames = 0
 		first, second, frames := s.ring.Peek(s.p.batch)
 		if frames == 0 {
 			s.setPendingOB(0)
@@ -109,12 +113,15 @@ func (l *link) flushNow() {
 			s.p.m.Lost(metrics.Disconnected, frames, n)
 			return
 		}
+		// Frames the socket took count as sent now; those with bytes left
+		// in the reactor count once they drain (retryBlocked), or as lost
+		// if the connection closes first (OnClose).
 		ob := c.OutboundBuffered()
 		if ob > 0 {
-			l.unsentFrames = framesTouched(first, second, ob)
+			l.unsentFrames, l.unsentBytes = framesTouched(first, second, ob)
 		}
 		s.ring.Release()
-		s.p.m.Transferred(frames, n)
+		s.p.m.Transferred(frames-l.unsentFrames, n-l.unsentBytes)
 		if ob > 0 {
 			l.block(ob)
 			return
@@ -128,10 +135,10 @@ func (l *link) flushNow() {
 }
 
 // framesTouched counts the frames of the batch first‖second with at least
-// one of their bytes among the last unsent bytes.
-func framesTouched(first, second []byte, unsent int) int {
+// one of their bytes among the last unsent bytes, and their encoded size.
+func framesTouched(first, second []byte, unsent int) (n, size int) {
 	sentUpTo := len(first) + len(second) - unsent
-	n, off := 0, 0
+	off := 0
 	for len(first)+len(second) > 0 {
 		_, k, _, err := codec.Parse2(first, second, maxInt)
 		if err != nil || k == 0 {
@@ -140,6 +147,7 @@ func framesTouched(first, second []byte, unsent int) int {
 		off += k
 		if off > sentUpTo {
 			n++
+			size += k
 		}
 		if k <= len(first) {
 			first = first[k:]
@@ -148,7 +156,7 @@ func framesTouched(first, second []byte, unsent int) int {
 			first = nil
 		}
 	}
-	return n
+	return n, size
 }
 
 const maxInt = int(^uint(0) >> 1)
@@ -206,7 +214,8 @@ func (ls *loopState) retryBlocked() {
 		switch {
 		case ob == 0:
 			s.blocked = false
-			s.unsentFrames = 0
+			s.s.p.m.Transferred(s.unsentFrames, s.unsentBytes)
+			s.unsentFrames, s.unsentBytes = 0, 0
 			unblocked = append(unblocked, s)
 			progress = true
 			continue

@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,3 +314,78 @@ func TestStreamHandle(t *testing.T) {
 }
 
 var _ = sub.ErrClosed
+
+// In bandwidth mode a write error closes a connection while the loop walks
+// its connections; the walk must survive the removal (it used to index a
+// nil slot). The peer resets connections while 20 streams on one loop
+// publish.
+func TestFlushFrequencyWriteErrors(t *testing.T) {
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{FlushFrequency: time.Millisecond, EventLoops: 1})
+	payload := make([]byte, 1000)
+	const streams = 20
+	for k := range streams {
+		p.Publish(bg, payload, k)
+	}
+	for range streams {
+		c := accept(t, conns).(*net.TCPConn)
+		c.SetLinger(0) // Close sends RST: the publisher's next write fails
+		c.Close()
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		for k := range streams {
+			p.Publish(bg, payload, k)
+		}
+		select {
+		case c := <-conns: // redialed: reset again
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		default:
+		}
+	}
+}
+
+// Streams closed as idle while publishers come back to their keys: every
+// message Publish accepted is delivered or counted lost, never dropped
+// silently (a stream used to be finalized while a Put was in progress).
+func TestIdleCloseAccounting(t *testing.T) {
+	m, reg := newMetrics(t)
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	p, err := New(url(s), Options{KeepaliveTimeout: 20 * time.Millisecond, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for round := range 40 {
+				for range 50 {
+					if p.Publish(bg, []byte("x"), (g+round)%3) == nil {
+						accepted.Add(1)
+					}
+				}
+				time.Sleep(time.Duration(15+g*5) * time.Millisecond) // around the keepalive
+			}
+		})
+	}
+	wg.Wait()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := accepted.Load()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		lost := int64(counter(t, reg, "nanoq_pub_lost_messages_total", ""))
+		got := int64(r.count())
+		if got+lost == want {
+			return
+		}
+		if got+lost > want || time.Now().After(deadline) {
+			t.Fatalf("accepted %d, delivered %d, counted lost %d", want, got, lost)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

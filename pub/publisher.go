@@ -135,13 +135,11 @@ func (p *Publisher) stream(key any) (*stream, error) {
 		return v.(*stream), nil
 	}
 	p.live.Add(1)
+	p.m.Opened()
 	if p.closed.Load() { // Shutdown ran between the check and the store
-		p.streams.CompareAndDelete(key, s)
-		s.closed.Store(true)
-		s.finalize()
+		s.close() // another Publish may be inside s already: close waits
 		return nil, ErrClosed
 	}
-	p.m.Opened()
 	p.dialer.request(s)
 	return s, nil
 }
@@ -170,7 +168,7 @@ func (h *Stream) Publish(payload []byte) error {
 	}
 	for {
 		s := h.s.Load()
-		if s == nil || s.closed.Load() {
+		if s == nil || s.closing.Load() {
 			var err error
 			if s, err = p.stream(h.key); err != nil {
 				return err

@@ -41,8 +41,9 @@ type stream struct {
 	// separate cache lines so one side's writes do not slow the other.
 	_         cacheLinePad
 	lastPub   atomic.Int64 // Publisher.clock at the last Publish
-	users     atomic.Int32 // publishers between their closed check and their Put
-	closed    atomic.Bool  // closing: publish refuses, the owner finalizes
+	users     atomic.Int32 // publishers between their closing check and their Put
+	closing   atomic.Bool  // publish refuses; set first by close
+	closed    atomic.Bool  // no publisher is inside any more: the owner finalizes
 	link      atomic.Pointer[link]
 	_         cacheLinePad
 	owner     atomic.Int32 // ownDialer, ownLoop or ownNone
@@ -78,7 +79,8 @@ type link struct {
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       time.Time
 	iov          [2][]byte
-	unsentFrames int // frames with bytes in the reactor's outbound buffer
+	unsentFrames int // frames with bytes in the reactor's outbound buffer, not yet counted sent
+	unsentBytes  int // their encoded size
 	blocked      bool
 	blockedSince time.Time
 	lastOB       int
@@ -131,7 +133,7 @@ func ringLimit(o Options) int {
 // stream is closing (the caller retries on a fresh stream).
 func (s *stream) publish(payload []byte) bool {
 	s.users.Add(1)
-	if s.closed.Load() {
+	if s.closing.Load() {
 		s.users.Add(-1)
 		return false
 	}
@@ -153,16 +155,20 @@ func (s *stream) publish(payload []byte) bool {
 	return true
 }
 
-// close starts closing s: later publishes go to a fresh stream, and the
-// owner finalizes s (counting what it could not send). Idempotent.
+// close closes s in two steps: closing makes publishes refuse (they retry
+// on a fresh stream, the key being out of the table already); once no
+// publisher is inside, closed tells the owner to finalize s, counting what
+// it could not send. Finalizing earlier could empty the ring under a Put in
+// progress and lose that message uncounted. Idempotent; not on a loop.
 func (s *stream) close() {
-	if !s.closed.CompareAndSwap(false, true) {
+	if !s.closing.CompareAndSwap(false, true) {
 		return
 	}
+	s.p.streams.CompareAndDelete(s.key, s)
 	for s.users.Load() != 0 { // a publisher is between its check and its Put
 		runtime.Gosched()
 	}
-	s.p.streams.CompareAndDelete(s.key, s)
+	s.closed.Store(true)
 	if l := s.link.Load(); l != nil {
 		l.ls.loop.Post(l.closer)
 	}
@@ -170,7 +176,8 @@ func (s *stream) close() {
 }
 
 // finalize counts what s could not send and releases it. Its owner calls
-// it; a second call does nothing.
+// it once closed is set, so no publisher holds the ring's lock for a Put
+// (Discard does not wait on a copy in progress); a second call does nothing.
 func (s *stream) finalize() {
 	if s.owner.Swap(ownNone) == ownNone {
 		return
@@ -222,8 +229,8 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s.link.Store(nil)
 	s.state.Store(stateBackoff)
 	l.ls.remove(l)
-	if l.unsentFrames > 0 {
-		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.lastOB)
+	if l.unsentFrames > 0 { // never counted as sent: see flushNow
+		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)
 	}
 	l.conn = nil
 	s.setPendingOB(0)

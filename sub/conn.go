@@ -21,7 +21,7 @@ type conn struct {
 	rc       *reactor.Conn
 	opened   time.Time
 	pending  *buffer // a partial frame (header and what arrived of its payload); nil when none
-	lastSeen int64   // Subscriber.clock when data last arrived
+	lastSeen int64   // Subscriber.clock when the connection opened or a frame last completed
 	slot     int     // index in loopState.conns
 	dead     bool    // bad input seen: ignore further data until OnClose
 }
@@ -57,9 +57,12 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 	if c.dead {
 		return
 	}
-	c.lastSeen = c.s.clock.Load()
 	msgs, size, err := c.feed(data)
 	if msgs > 0 {
+		// As the original's per-message read deadline: KeepaliveTimeout
+		// bounds the wait for each whole message, so a peer trickling a
+		// large frame (holding its partial buffer) is closed too.
+		c.lastSeen = c.s.clock.Load()
 		c.m.Transferred(msgs, size)
 	}
 	if err != nil {

@@ -34,8 +34,9 @@ type Handler func(payload []byte, stream StreamDescriptor)
 // Options configure a Subscriber. The zero value is usable; every field's
 // zero value selects its default.
 type Options struct {
-	// KeepaliveTimeout closes a connection silent for this long; 0 keeps
-	// silent connections open (as the seed).
+	// KeepaliveTimeout closes a connection that delivers no complete
+	// message for this long (a silent peer, or one trickling a frame); 0
+	// keeps such connections open (as the seed).
 	KeepaliveTimeout time.Duration
 	// Printf optionally receives log lines (info level and above).
 	Printf func(format string, v ...any)

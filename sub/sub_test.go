@@ -365,3 +365,33 @@ func TestCloseIdempotent(t *testing.T) {
 		t.Fatalf("Bind after Close: %v", err)
 	}
 }
+
+// A peer that starts a large frame and then trickles it (or stalls) is
+// closed after KeepaliveTimeout, and the partial frame is counted truncated.
+func TestKeepaliveTrickledFrame(t *testing.T) {
+	m, reg := newMetrics(t)
+	col := newCollector()
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, KeepaliveTimeout: 200 * time.Millisecond, Metrics: m})
+	c := dial(t, s)
+	claim := frame(make([]byte, 1<<20))
+	c.Write(claim[:1000])
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // one byte every 20 ms: never idle, never complete
+		defer close(done)
+		for i := 1000; i < len(claim); i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, err := c.Write(claim[i : i+1]); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	waitEOF(t, c, 5*time.Second)
+	close(stop)
+	<-done
+	waitCounter(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
+}
