@@ -108,7 +108,9 @@ func (l *link) flushNow() {
 			bufs = append(bufs, second)
 		}
 		n := len(first) + len(second)
-		if _, err := c.Writev(bufs); err != nil {
+		_, err := c.Writev(bufs)
+		l.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
+		if err != nil {
 			s.ring.Release()
 			s.p.m.Lost(metrics.Disconnected, frames, n)
 			return
