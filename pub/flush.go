@@ -37,7 +37,8 @@ type loopState struct {
 	armed      bool          // timer set
 	rechecking bool          // retry posted for the next round
 
-	unblocked, expired []*link // scratch for retryBlocked
+	unblocked, expired []*link   // scratch for retryBlocked
+	iov                [2][]byte // scratch for flushNow's writev (flushes on a loop never nest)
 }
 
 func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
@@ -103,13 +104,13 @@ func (l *link) flushNow() {
 			s.setPendingOB(0)
 			return
 		}
-		bufs := append(l.iov[:0], first)
+		bufs := append(l.ls.iov[:0], first)
 		if len(second) > 0 {
 			bufs = append(bufs, second)
 		}
 		n := len(first) + len(second)
 		_, err := c.Writev(bufs)
-		l.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
+		l.ls.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
 		if err != nil {
 			s.ring.Release()
 			s.p.m.Lost(metrics.Disconnected, frames, n)

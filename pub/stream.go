@@ -37,8 +37,9 @@ type stream struct {
 	opened time.Time
 
 	// Atomic; any goroutine. Publishers write the first group on every
-	// Publish, the loop writes pendingOB and the dialer state: they sit on
-	// separate cache lines so one side's writes do not slow the other.
+	// Publish, the loop writes the second: they sit on separate cache lines
+	// so one side's writes do not slow the other. The dialer's fields after
+	// them are cold.
 	_         cacheLinePad
 	lastPub   atomic.Int64 // Publisher.clock at the last Publish
 	users     atomic.Int32 // publishers between their closing check and their Put
@@ -49,7 +50,6 @@ type stream struct {
 	owner     atomic.Int32 // ownDialer, ownLoop or ownNone
 	state     atomic.Int32 // stateDialing, stateOpen or stateBackoff
 	pendingOB atomic.Int64 // the reactor's outbound bytes at the last look
-	_         cacheLinePad
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
 	// connection's loop while it owns the stream.
@@ -57,12 +57,12 @@ type stream struct {
 	dialQueued atomic.Bool // in the dialer inbox
 	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
 	due        time.Time
-	inHeap     bool
 	heapIndex  int
-	redial     bool
-	failing    bool
 	dials      int
 	bo         backoff.Backoff
+	inHeap     bool
+	redial     bool
+	failing    bool
 }
 
 // link is one connection of a stream: the reactor.Handler enrolled with it.
@@ -78,7 +78,6 @@ type link struct {
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       time.Time
-	iov          [2][]byte
 	unsentFrames int // frames with bytes in the reactor's outbound buffer, not yet counted sent
 	unsentBytes  int // their encoded size
 	blocked      bool
