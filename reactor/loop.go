@@ -162,7 +162,9 @@ func (w wakeHandler) OnData(*Conn, []byte) { w.l.runTasks() }
 // OnClose reports an unexpected loss of the wake-up socket: tasks posted to
 // this loop would never run again. At Reactor.Close err is nil.
 func (w wakeHandler) OnClose(_ *Conn, err error) {
-	if err != nil {
+	// gnet closes every conn with a nil error when a loop exits, also when
+	// it exits on its own (an epoll failure): only Reactor.Close is expected.
+	if err != nil || !w.l.closed.Load() {
 		w.l.r.log.Errorf("reactor: loop %d lost its wake-up socket, posted tasks will not run: %v", w.l.index, err)
 	}
 }
