@@ -91,6 +91,12 @@ func (l *Loop) Post(t *Task) {
 			if old == nil {
 				l.wake()
 			}
+			if l.closed.Load() {
+				// Close ran since the check above: nothing will run the
+				// list, so forget it, as shutdown does (each Swap takes
+				// distinct tasks, so every flag is cleared once).
+				l.forget()
+			}
 			return
 		}
 	}
@@ -141,6 +147,12 @@ func (l *Loop) shutdown() {
 		runtime.Gosched() // a Post is inside its single non-blocking write
 	}
 	_ = unix.Close(l.wfd)
+	l.forget()
+}
+
+// forget empties the list without running its tasks, clearing their
+// pending flags so they can be posted again (to another reactor).
+func (l *Loop) forget() {
 	for t := l.head.Swap(nil); t != nil; {
 		next := t.next
 		t.next = nil
