@@ -183,7 +183,9 @@ func (s *Subscriber) accept(ln net.Listener) {
 		delay   time.Duration
 		hosts   = map[string]*metrics.Stream{} // accepting goroutine only
 		errSeen bool
+		spare   = openSpare()
 	)
+	defer func() { spare.Close() }()
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -220,7 +222,14 @@ func (s *Subscriber) accept(ln net.Listener) {
 			hosts[host] = m
 		}
 		c := &conn{s: s, desc: StreamDescriptor(desc), m: m}
-		if _, err := s.reactor.Enroll(nc, c); err != nil {
+		// Enroll duplicates the accepted descriptor: when descriptors run
+		// short, an accept can take the last one and the dup then fails,
+		// losing the connection. The spare held for this moment is given
+		// up just before, and taken again after.
+		spare.Close()
+		_, err = s.reactor.Enroll(nc, c)
+		spare = openSpare()
+		if err != nil {
 			if errors.Is(err, reactor.ErrClosed) {
 				return
 			}
@@ -229,6 +238,16 @@ func (s *Subscriber) accept(ln net.Listener) {
 			nc.Close()
 		}
 	}
+}
+
+// openSpare holds one descriptor in reserve for the accepting goroutine
+// (see accept). It returns nil, which Close accepts, when none is free.
+func openSpare() *os.File {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil
+	}
+	return f
 }
 
 // remoteHost is the addr label for a connection: the peer host without port,
