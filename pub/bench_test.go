@@ -25,7 +25,7 @@ func BenchmarkPublish(b *testing.B) {
 	}
 	s.Bind()
 	defer s.Close()
-	m, reg := newMetrics(b)
+	m, reg := nettest.NewMetrics(b)
 	p := newPub(b, url(s), Options{NoDelay: true, MaxBuffer: 4 << 20, MaxPayload: 64 << 10, Metrics: m})
 	payload := make([]byte, 100)
 	p.Publish(bg, payload, "k")
@@ -52,13 +52,13 @@ func BenchmarkPublish(b *testing.B) {
 		b.ReportMetric(float64(inPublish.Nanoseconds())/float64(b.N), "publish-ns")
 	})
 	b.Run("flat-out", func(b *testing.B) {
-		lost0 := counter(b, reg, "nanoq_pub_lost_messages_total", "")
+		lost0 := nettest.Sum(b, reg, "nanoq_pub_lost_messages_total", "")
 		b.ReportAllocs()
 		b.SetBytes(int64(len(payload)))
 		for b.Loop() {
 			p.Publish(bg, payload, "k")
 		}
-		b.ReportMetric(100*(counter(b, reg, "nanoq_pub_lost_messages_total", "")-lost0)/float64(b.N), "lost%")
+		b.ReportMetric(100*(nettest.Sum(b, reg, "nanoq_pub_lost_messages_total", "")-lost0)/float64(b.N), "lost%")
 	})
 }
 
@@ -83,7 +83,7 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 	}
 	s.Bind()
 	defer s.Close()
-	m, reg := newMetrics(b)
+	m, reg := nettest.NewMetrics(b)
 	p := newPub(b, url(s), Options{NoDelay: true, EventLoops: 1, Metrics: m, MaxBuffer: 4 << 20, MaxPayload: 64 << 10})
 	payload := make([]byte, size)
 	handles := make([]*Stream, streams)
@@ -95,7 +95,7 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 		time.Sleep(time.Millisecond)
 	}
 	got.Store(0)
-	lost0 := counter(b, reg, "nanoq_pub_lost_messages_total", "")
+	lost0 := nettest.Sum(b, reg, "nanoq_pub_lost_messages_total", "")
 	b.ReportAllocs()
 	b.SetBytes(int64(size))
 	b.ResetTimer()
@@ -105,7 +105,7 @@ func benchEndToEnd(b *testing.B, size, streams int) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		lost := counter(b, reg, "nanoq_pub_lost_messages_total", "") - lost0
+		lost := nettest.Sum(b, reg, "nanoq_pub_lost_messages_total", "") - lost0
 		if float64(got.Load())+lost >= float64(b.N) {
 			elapsed := time.Since(start)
 			b.StopTimer()

@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/nettest"
-	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/sub"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestMain(m *testing.M) { nettest.VerifyTestMain(m) }
@@ -95,21 +93,6 @@ func newPub(t testing.TB, url string, opts Options) *Publisher {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
-}
-
-func newMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
-	t.Helper()
-	return nettest.NewMetrics(t)
-}
-
-func counter(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
-	t.Helper()
-	return nettest.Sum(t, reg, name, reason)
-}
-
-func waitCounter(t testing.TB, reg *prometheus.Registry, name, reason string, want float64) {
-	t.Helper()
-	nettest.WaitSum(t, reg, name, reason, want)
 }
 
 // rawListener accepts connections and hands each to the test.

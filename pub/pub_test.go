@@ -47,7 +47,7 @@ func TestManyKeysDistinctStreams(t *testing.T) {
 
 func TestPerKeyOrderNoLoss(t *testing.T) {
 	const keys, perKey = 10, 20000
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	r := newReceived()
 	s := startSub(t, nettest.TCPURL, r)
 	p := newPub(t, url(s), Options{NoDelay: true, Metrics: m})
@@ -75,10 +75,10 @@ func TestPerKeyOrderNoLoss(t *testing.T) {
 			}
 		}
 	}
-	if lost := counter(t, reg, "nanoq_pub_lost_messages_total", ""); lost != 0 {
+	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", ""); lost != 0 {
 		t.Fatalf("%v messages lost", lost)
 	}
-	waitCounter(t, reg, "nanoq_pub_messages_total", "", keys*perKey)
+	nettest.WaitSum(t, reg, "nanoq_pub_messages_total", "", keys*perKey)
 }
 
 func TestPublishBeforeSubscriberExists(t *testing.T) {
@@ -103,7 +103,7 @@ func TestPublishBeforeSubscriberExists(t *testing.T) {
 
 func TestSubscriberRestart(t *testing.T) {
 	path := nettest.UnixPath(t)
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	r1 := newReceived()
 	s1 := startSub(t, "unix://"+path, r1)
 	p := newPub(t, "unix://"+path, Options{Metrics: m, Printf: t.Logf})
@@ -123,12 +123,12 @@ func TestSubscriberRestart(t *testing.T) {
 		p.Publish(bg, []byte("two"), "k")
 		time.Sleep(5 * time.Millisecond)
 	}
-	waitCounter(t, reg, "nanoq_pub_reconnects_total", "", 1)
+	nettest.WaitSum(t, reg, "nanoq_pub_reconnects_total", "", 1)
 }
 
 func TestStalledSubscriberBoundsMemory(t *testing.T) {
 	const maxBuffer = 1 << 20
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
 	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{MaxBuffer: maxBuffer, MaxPayload: 64 << 10, Metrics: m})
 	payload := make([]byte, 1000)
@@ -154,7 +154,7 @@ func TestStalledSubscriberBoundsMemory(t *testing.T) {
 	if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > 8*maxBuffer {
 		t.Fatalf("heap grew by %d bytes with MaxBuffer %d", grew, maxBuffer)
 	}
-	if lost := counter(t, reg, "nanoq_pub_lost_messages_total", "overflow"); lost < 100_000 {
+	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "overflow"); lost < 100_000 {
 		t.Fatalf("overflow losses %v, want most of 200000", lost)
 	}
 }
@@ -203,7 +203,7 @@ func TestKeepaliveClosesIdleStream(t *testing.T) {
 }
 
 func TestWriteTimeoutRedials(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
 	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{WriteTimeout: 200 * time.Millisecond, MaxBuffer: 4 << 20, MaxPayload: 64 << 10, Metrics: m})
 	payload := make([]byte, 60000)
@@ -213,8 +213,8 @@ func TestWriteTimeoutRedials(t *testing.T) {
 		p.Publish(bg, payload, "k")
 	}
 	accept(t, conns) // the stalled connection was closed and redialed
-	waitCounter(t, reg, "nanoq_pub_reconnects_total", "", 1)
-	if lost := counter(t, reg, "nanoq_pub_lost_messages_total", "disconnected"); lost == 0 {
+	nettest.WaitSum(t, reg, "nanoq_pub_reconnects_total", "", 1)
+	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "disconnected"); lost == 0 {
 		t.Fatal("what the closed connection held was not counted lost")
 	}
 }
@@ -237,7 +237,7 @@ func TestCloseDrains(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	p, err := New("tcp4://127.0.0.1:1", Options{MaxPayload: 10, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +245,7 @@ func TestErrors(t *testing.T) {
 	if err := p.Publish(bg, make([]byte, 11), 1); !errors.Is(err, ErrTooBig) {
 		t.Fatalf("oversized payload: %v, want ErrTooBig", err)
 	}
-	if n := counter(t, reg, "nanoq_pub_lost_messages_total", "too_big"); n != 1 {
+	if n := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "too_big"); n != 1 {
 		t.Fatalf("too_big losses %v, want 1", n)
 	}
 	p.Close()
@@ -350,7 +350,7 @@ func TestFlushFrequencyWriteErrors(t *testing.T) {
 // message Publish accepted is delivered or counted lost, never dropped
 // silently (a stream used to be finalized while a Put was in progress).
 func TestIdleCloseAccounting(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	r := newReceived()
 	s := startSub(t, nettest.TCPURL, r)
 	p, err := New(url(s), Options{KeepaliveTimeout: 20 * time.Millisecond, Metrics: m})
@@ -378,7 +378,7 @@ func TestIdleCloseAccounting(t *testing.T) {
 	want := accepted.Load()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		lost := int64(counter(t, reg, "nanoq_pub_lost_messages_total", ""))
+		lost := int64(nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", ""))
 		got := int64(r.count())
 		if got+lost == want {
 			return

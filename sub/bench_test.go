@@ -89,7 +89,7 @@ func benchDeliver(b *testing.B, size, conns int, mode benchMode, separateProcess
 	total := max(b.N, conns)
 	var got atomic.Int64
 	done := make(chan struct{})
-	m, reg := newMetrics(b)
+	m, reg := nettest.NewMetrics(b)
 	opts := Options{EventLoops: 2, Metrics: m}
 	if mode == viaHandler {
 		opts.Handler = func(p []byte, _ StreamDescriptor) {
@@ -138,7 +138,7 @@ func benchDeliver(b *testing.B, size, conns int, mode benchMode, separateProcess
 		// or counted lost (the receive queue drops when Receive lags).
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			lost = subCounter(b, reg, "nanoq_sub_lost_messages_total", "")
+			lost = nettest.Sum(b, reg, "nanoq_sub_lost_messages_total", "")
 			if float64(got.Load())+lost >= float64(total) {
 				break
 			}

@@ -13,7 +13,7 @@ import (
 // Running out of descriptors must not stop the subscriber: existing streams
 // keep flowing and accepting resumes once descriptors free up.
 func TestAcceptSurvivesEMFILE(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
 	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, Metrics: m, EventLoops: 1})
 	a := dial(t, s)
@@ -63,7 +63,7 @@ func TestAcceptSurvivesEMFILE(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	waitCounter(t, reg, "nanoq_sub_accept_errors_total", "", 1)
+	nettest.WaitSum(t, reg, "nanoq_sub_accept_errors_total", "", 1)
 
 	a.Write(frame([]byte("a2")))
 	col.waitTotal(t, 2) // the existing stream still flows

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/nettest"
-	"github.com/nanoq/nq/metrics"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestMain(m *testing.M) {
@@ -110,21 +108,6 @@ func dial(t testing.TB, s *Subscriber) net.Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-func newMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
-	t.Helper()
-	return nettest.NewMetrics(t)
-}
-
-func subCounter(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
-	t.Helper()
-	return nettest.Sum(t, reg, name, reason)
-}
-
-func waitCounter(t *testing.T, reg *prometheus.Registry, name, reason string, want float64) {
-	t.Helper()
-	nettest.WaitSum(t, reg, name, reason, want)
 }
 
 // waitEOF waits until the peer closes c.

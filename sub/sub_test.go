@@ -47,7 +47,7 @@ func TestHandlerDelivery(t *testing.T) {
 }
 
 func TestReceive(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	s := startSub(t, nettest.TCPURL, Options{Metrics: m})
 	c := dial(t, s)
 	want := [][]byte{pattern(1, 10), {}, pattern(2, 1<<20+3)}
@@ -82,7 +82,7 @@ func TestReceive(t *testing.T) {
 		if err != nil || !bytes.Equal(got, pattern(4, 10)) {
 			t.Fatalf("next message: %q, %v", got, err)
 		}
-		if n := subCounter(t, reg, "nanoq_sub_lost_messages_total", "short_buffer"); n != 1 {
+		if n := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", "short_buffer"); n != 1 {
 			t.Fatalf("short_buffer losses %v, want 1", n)
 		}
 	})
@@ -181,7 +181,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, reg := newMetrics(t)
+			m, reg := nettest.NewMetrics(t)
 			col := newCollector()
 			s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, MaxPayload: 1000, Metrics: m})
 			good, bad := dial(t, s), dial(t, s)
@@ -191,7 +191,7 @@ func TestHostileInput(t *testing.T) {
 			waitEOF(t, bad, 10*time.Second)
 			good.Write(frame([]byte("after")))
 			col.waitTotal(t, 2)
-			if n := subCounter(t, reg, "nanoq_sub_lost_messages_total", tt.reason); n != 1 {
+			if n := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", tt.reason); n != 1 {
 				t.Fatalf("%s losses %v, want 1", tt.reason, n)
 			}
 		})
@@ -199,13 +199,13 @@ func TestHostileInput(t *testing.T) {
 }
 
 func TestTruncatedFrame(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
 	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, Metrics: m})
 	c := dial(t, s)
 	c.Write(frame(pattern(1, 1000))[:500])
 	c.Close()
-	waitCounter(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
+	nettest.WaitSum(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
 	if col.total != 0 {
 		t.Fatalf("%d messages delivered from a truncated frame", col.total)
 	}
@@ -369,7 +369,7 @@ func TestCloseIdempotent(t *testing.T) {
 // A peer that starts a large frame and then trickles it (or stalls) is
 // closed after KeepaliveTimeout, and the partial frame is counted truncated.
 func TestKeepaliveTrickledFrame(t *testing.T) {
-	m, reg := newMetrics(t)
+	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
 	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, KeepaliveTimeout: 200 * time.Millisecond, Metrics: m})
 	c := dial(t, s)
@@ -393,5 +393,5 @@ func TestKeepaliveTrickledFrame(t *testing.T) {
 	waitEOF(t, c, 5*time.Second)
 	close(stop)
 	<-done
-	waitCounter(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
+	nettest.WaitSum(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
 }
