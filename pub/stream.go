@@ -42,8 +42,7 @@ type stream struct {
 	// them are cold.
 	_         cacheLinePad
 	lastPub   atomic.Int64 // Publisher.clock at the last Publish
-	users     atomic.Int32 // publishers between their closing check and their Put
-	closing   atomic.Bool  // publish refuses; set first by close
+	closing   atomic.Bool  // set first by close: Stream handles look up the key again
 	closed    atomic.Bool  // no publisher is inside any more: the owner finalizes
 	link      atomic.Pointer[link]
 	_         cacheLinePad
@@ -131,19 +130,16 @@ func ringLimit(o Options) int {
 // publish buffers one frame and schedules a flush. It returns false when the
 // stream is closing (the caller retries on a fresh stream).
 func (s *stream) publish(payload []byte) bool {
-	s.users.Add(1)
-	if s.closing.Load() {
-		s.users.Add(-1)
+	d, ok := s.ring.TryPut(payload)
+	if !ok { // sealed by close
 		return false
 	}
-	d := s.ring.Put(payload)
 	if now := s.p.clock.Load(); s.lastPub.Load() != now {
 		s.lastPub.Store(now)
 	}
 	if l := s.link.Load(); l != nil && s.p.opts.FlushFrequency == 0 {
 		l.ls.loop.Post(l.flush)
 	}
-	s.users.Add(-1)
 	if d.Frames > 0 {
 		s.p.m.Lost(metrics.Overflow, d.Frames, d.Bytes)
 		// The loop is behind. When publishers are CPU-bound the event
@@ -154,19 +150,18 @@ func (s *stream) publish(payload []byte) bool {
 	return true
 }
 
-// close closes s in two steps: closing makes publishes refuse (they retry
-// on a fresh stream, the key being out of the table already); once no
-// publisher is inside, closed tells the owner to finalize s, counting what
-// it could not send. Finalizing earlier could empty the ring under a Put in
-// progress and lose that message uncounted. Idempotent; not on a loop.
+// close closes s in two steps: sealing the ring makes publishes refuse
+// (they retry on a fresh stream, the key being out of the table already)
+// and waits out a Put in progress; then closed tells the owner to finalize
+// s, counting what it could not send. Finalizing before the seal could
+// empty the ring under a Put in progress and lose that message uncounted.
+// Idempotent; not on a loop.
 func (s *stream) close() {
 	if !s.closing.CompareAndSwap(false, true) {
 		return
 	}
 	s.p.streams.CompareAndDelete(s.key, s)
-	for s.users.Load() != 0 { // a publisher is between its check and its Put
-		runtime.Gosched()
-	}
+	s.ring.Seal()
 	s.closed.Store(true)
 	if l := s.link.Load(); l != nil {
 		l.ls.loop.Post(l.closer)
@@ -175,8 +170,8 @@ func (s *stream) close() {
 }
 
 // finalize counts what s could not send and releases it. Its owner calls
-// it once closed is set, so no publisher holds the ring's lock for a Put
-// (Discard does not wait on a copy in progress); a second call does nothing.
+// it once closed is set, so the ring is sealed and no Put is in progress;
+// a second call does nothing.
 func (s *stream) finalize() {
 	if s.owner.Swap(ownNone) == ownNone {
 		return

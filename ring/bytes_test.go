@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -373,5 +375,60 @@ func TestBytesDiscardDuringPeek(t *testing.T) {
 	}
 	if _, _, n := b.Peek(1 << 20); n != 0 {
 		t.Fatalf("Peek took %d discarded frames", n)
+	}
+}
+
+func TestBytesSeal(t *testing.T) {
+	b := NewBytes(1024)
+	if d, ok := b.TryPut(make([]byte, 10)); !ok || d != (Dropped{}) {
+		t.Fatalf("TryPut before Seal = %+v, %v; want {}, true", d, ok)
+	}
+	if d, ok := b.TryPut(make([]byte, 2000)); !ok || d != (Dropped{Frames: 1, Bytes: 2002, Self: true}) {
+		t.Fatalf("TryPut of an oversized frame = %+v, %v; want it dropped, true", d, ok)
+	}
+	b.Seal()
+	b.Seal() // idempotent
+	if d, ok := b.TryPut(make([]byte, 10)); ok || d != (Dropped{}) {
+		t.Fatalf("TryPut after Seal = %+v, %v; want {}, false", d, ok)
+	}
+	if d := b.Put(make([]byte, 10)); d != (Dropped{}) {
+		t.Fatalf("Put after Seal = %+v, want {}", d)
+	}
+	if d, want := b.Discard(), (Dropped{Frames: 1, Bytes: 11}); d != want {
+		t.Fatalf("Discard = %+v, want %+v (only the frame put before Seal)", d, want)
+	}
+}
+
+// Every TryPut either lands before Seal returns, and Discard counts it, or
+// reports false: none is lost between the two.
+func TestBytesSealRacesPuts(t *testing.T) {
+	for range 50 {
+		b := NewBytes(1 << 20)
+		var accepted [4]int
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range accepted {
+			wg.Go(func() {
+				<-start
+				for {
+					if _, ok := b.TryPut(make([]byte, 10)); !ok {
+						return
+					}
+					accepted[i]++
+				}
+			})
+		}
+		close(start)
+		runtime.Gosched()
+		b.Seal()
+		d := b.Discard()
+		wg.Wait()
+		sum := 0
+		for _, n := range accepted {
+			sum += n
+		}
+		if d.Frames != sum {
+			t.Fatalf("Discard after Seal counted %d frames, producers had %d accepted", d.Frames, sum)
+		}
 	}
 }

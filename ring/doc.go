@@ -33,6 +33,16 @@
 // The loop never takes the mutex, never spins on a producer, and never
 // blocks: its CASes fail only when a producer has just moved the head.
 //
+// Seal, under the mutex, makes later Puts refuse (TryPut reports it): the
+// publisher seals a closing stream's ring so that no Put can land after
+// its final Discard, without a counter of publishers inside.
+//
+// Cache lines. The consumer's reads (the kernel's copy in writev) leave each
+// line of a lap shared with the loop's core, and every Put ends with an
+// atomic store that waits for the Put's writes. So a Put also claims the
+// next 4 KiB of free lines at once (own), and the following Puts write to
+// lines their core already holds: one wait per 4 KiB instead of per frame.
+//
 // Memory follows what is buffered. A new ring holds no buffer; the first
 // Put takes a small one (512 B) from a pool of power-of-two size classes,
 // and a Put that needs more room than the buffer has, but within the limit,
