@@ -313,6 +313,34 @@ func TestStreamHandle(t *testing.T) {
 	}
 }
 
+// Buffered counts a stream's frames, prefixes included, until they leave.
+func TestStreamBuffered(t *testing.T) {
+	path := nettest.UnixPath(t)
+	p := newPub(t, "unix://"+path, Options{})
+	h := p.Stream("k")
+	if n := h.Buffered(); n != 0 {
+		t.Fatalf("Buffered = %d before any Publish, want 0", n)
+	}
+	for range 3 {
+		if err := h.Publish(make([]byte, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.Buffered(); n != 33 { // nothing listens yet: all three wait
+		t.Fatalf("Buffered = %d with no subscriber, want 3 x 11 = 33", n)
+	}
+	r := newReceived()
+	startSub(t, "unix://"+path, r)
+	r.wait(t, 3)
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Buffered() != 0 { // the loop releases the ring after its write returns
+		if time.Now().After(deadline) {
+			t.Fatalf("Buffered = %d after delivery, want 0", h.Buffered())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 var _ = sub.ErrClosed
 
 // In bandwidth mode a write error closes a connection while the loop walks

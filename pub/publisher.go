@@ -181,6 +181,19 @@ func (h *Stream) Publish(payload []byte) error {
 	}
 }
 
+// Buffered returns the bytes (frames with their length prefixes) buffered
+// for the handle's stream now: in its ring and in the reactor. It is a
+// snapshot, never blocks and is cheap enough to call per message. A
+// producer that must not lose messages can pace itself on it: when it
+// nears MaxBuffer, Publish starts dropping the oldest frames.
+func (h *Stream) Buffered() int {
+	s := h.s.Load()
+	if s == nil || s.closing.Load() {
+		return 0
+	}
+	return s.ring.Len() + int(s.pendingOB.Load())
+}
+
 // Addr returns the destination address.
 func (p *Publisher) Addr() net.Addr { return p.addr }
 

@@ -24,6 +24,12 @@ type Options struct {
 	Delivery   string        // DeliveryHandler or DeliveryReceive
 	MaxBuffer  int           // pub.Options.MaxBuffer per stream, bytes
 	QueueBytes int           // sub.Options.QueueBytes (receive delivery)
+	// Overrun, with Rate 0, publishes flat out even while a stream's
+	// buffer is over half full, so drop-oldest discards what the
+	// connection cannot take. Without it an unpaced publisher waits for
+	// such a stream (pub.Stream.Buffered), as a producer that wants no
+	// loss would.
+	Overrun bool
 
 	// Progress receives a line a second (rates, loss so far); nil prints none.
 	Progress io.Writer

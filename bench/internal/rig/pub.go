@@ -80,13 +80,22 @@ func (p *Pub) Run(o *Options, stop *atomic.Bool) {
 		}
 		share := o.Rate * float64(len(own)) / float64(len(p.Handles))
 		c := &cs[i]
-		wg.Go(func() { publishLoop(&o.Config, own, share, uint64(i), stop, c) })
+		highWater := p.MaxBuffer / 2
+		if o.Overrun || o.Rate > 0 {
+			highWater = 0
+		}
+		wg.Go(func() { publishLoop(&o.Config, own, share, highWater, uint64(i), stop, c) })
 	}
 	wg.Wait()
 }
 
-// publishLoop runs on one publishing goroutine.
-func publishLoop(cfg *harness.Config, own []*pub.Stream, rate float64, seed uint64, stop *atomic.Bool, c *counter) {
+// backoffPause is how long an unpaced publishing goroutine sleeps when the
+// stream it is about to publish on holds more than highWater bytes.
+const backoffPause = 50 * time.Microsecond
+
+// publishLoop runs on one publishing goroutine. With highWater > 0 it
+// sleeps while the next stream holds more than that (pub.Stream.Buffered).
+func publishLoop(cfg *harness.Config, own []*pub.Stream, rate float64, highWater int, seed uint64, stop *atomic.Bool, c *counter) {
 	pacer := harness.NewPacer(rate)
 	rnd := rand.New(rand.NewPCG(seed, 0x6e616e6f51))
 	buf := make([]byte, cfg.SizeMax)
@@ -95,6 +104,9 @@ func publishLoop(cfg *harness.Config, own []*pub.Stream, rate float64, seed uint
 			i = 0
 		}
 		pacer.Wait()
+		for highWater > 0 && own[i].Buffered() > highWater && !stop.Load() {
+			time.Sleep(backoffPause)
+		}
 		if err := own[i].Publish(harness.Payload(cfg, rnd, buf)); err != nil {
 			c.errors.Add(1)
 			continue
