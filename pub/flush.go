@@ -99,8 +99,8 @@ func (l *link) flushNow() {
 			l.block(ob)
 			return
 		}
-		first, second, frames := s.ring.Peek(s.p.batch)
-		if frames == 0 {
+		first, second := s.ring.PeekBytes(s.p.batch)
+		if len(first) == 0 {
 			s.setPendingOB(0)
 			return
 		}
@@ -111,6 +111,7 @@ func (l *link) flushNow() {
 		n := len(first) + len(second)
 		_, err := c.Writev(bufs)
 		l.ls.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
+		frames := s.ring.Frames() // after the write: the headers are in this core's cache now
 		if err != nil {
 			s.ring.Release()
 			s.p.m.Lost(metrics.Disconnected, frames, n)

@@ -63,8 +63,11 @@ type Bytes struct {
 	// it exceeds that Peek's start.
 	flight atomic.Uint64
 	// Consumer only.
-	peeked  bool   // a Peek awaits its Release
-	peekEnd uint64 // where Release moves the head, unless cut
+	peeked     bool   // a Peek awaits its Release
+	peekEnd    uint64 // where Release moves the head, unless cut
+	peekStart  uint64 // where the Peek in flight starts
+	peekFrames int    // frames it took; -1 until Frames counts them
+	peekBuf    []byte // the buffer it reads, for Frames; nil after Release
 
 	_ cacheLinePad
 	// mu serializes producers (Put, Discard, Free). The consumer never

@@ -11,6 +11,16 @@ package ring
 // before the next. Peek never blocks and takes no lock; it panics if it
 // detects a second Peek before Release.
 func (b *Bytes) Peek(max int) (first, second []byte, frames int) {
+	first, second = b.PeekBytes(max)
+	return first, second, b.Frames()
+}
+
+// PeekBytes is Peek without the frame count, which Frames gives later.
+// When everything buffered fits in max it does not walk the frames: a
+// consumer that writes the bytes first and counts them afterwards then
+// reads their headers from its own cache, after the kernel's copy, instead
+// of missing on each header in turn before it.
+func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 	if b.peeked {
 		panic("ring: Bytes.Peek called again before Release")
 	}
@@ -21,7 +31,8 @@ func (b *Bytes) Peek(max int) (first, second []byte, frames int) {
 			panic("ring: Bytes.Peek called by two goroutines at once")
 		}
 		if b.tail.Load() == hw { // no flags are set here
-			return nil, nil, 0
+			b.peekFrames = 0
+			return nil, nil
 		}
 		// Only a producer dropping frames can make this fail; it moved
 		// the head forward, so retrying makes progress.
@@ -36,13 +47,13 @@ func (b *Bytes) Peek(max int) (first, second []byte, frames int) {
 	t := b.tail.Load()
 	p := *b.buf.Load()
 
-	end := h + bytesFrameLen(p, h)
-	frames = 1
-	if max > 0 {
-		stop := h + uint64(max)
-		for end < t {
+	end, frames := t, -1 // all of it; frames unknown until Frames counts them
+	if max <= 0 || t-h > uint64(max) {
+		// Walk whole frames up to max bytes (the first one at least).
+		end, frames = h+bytesFrameLen(p, h), 1
+		for max > 0 && end < t {
 			next := end + bytesFrameLen(p, end)
-			if next > stop {
+			if next > h+uint64(max) {
 				break
 			}
 			end = next
@@ -51,13 +62,23 @@ func (b *Bytes) Peek(max int) (first, second []byte, frames int) {
 	}
 	b.flight.Store(end)
 	b.peeked, b.peekEnd = true, end
+	b.peekStart, b.peekFrames, b.peekBuf = h, frames, p
 
 	size := uint64(len(p))
 	i, n := h&(size-1), end-h
 	if i+n <= size {
-		return p[i : i+n : i+n], nil, frames
+		return p[i : i+n : i+n], nil
 	}
-	return p[i:size:size], p[: n-(size-i) : n-(size-i)], frames
+	return p[i:size:size], p[: n-(size-i) : n-(size-i)]
+}
+
+// Frames returns the number of frames the last PeekBytes took (0 if it took
+// none), counting them on the first call. Consumer only, before Release.
+func (b *Bytes) Frames() int {
+	if b.peekFrames < 0 {
+		b.peekFrames = bytesCountFrames(b.peekBuf, b.peekStart, b.peekEnd)
+	}
+	return b.peekFrames
 }
 
 // Release gives back everything taken by the last Peek; the slices it
@@ -68,7 +89,7 @@ func (b *Bytes) Release() {
 	if !b.peeked {
 		return
 	}
-	b.peeked = false
+	b.peeked, b.peekBuf = false, nil
 	for {
 		hw := b.head.Load()
 		next := b.peekEnd
