@@ -110,7 +110,7 @@ func (l *link) flushNow() {
 		}
 		n := len(first) + len(second)
 		_, err := c.Writev(bufs)
-		l.ls.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
+		l.ls.iov = [2][]byte{}    // keep no reference into the ring: it may be freed while idle
 		frames := s.ring.Frames() // after the write: the headers are in this core's cache now
 		if err != nil {
 			s.ring.Release()
