@@ -13,9 +13,10 @@ import (
 	"github.com/nanoq/nq/sub"
 )
 
-// BenchmarkPublish measures Publish on an open stream. "steady": the loop
-// keeps up (bursts of 512, the ring drained between them); publish-ns is
-// the time inside Publish per message: what a caller pays. "flat-out": Publish in a tight loop, faster than
+// BenchmarkPublish measures Publish on an open stream. "steady" and
+// "steady-handle": the loop keeps up (bursts of 512, the ring drained
+// between them); publish-ns is the time inside Publish per message: what a
+// caller pays. "flat-out": Publish in a tight loop, faster than
 // the connection drains, so most messages overflow (reported as lost%) and
 // Publish yields to the event loop on each overflow.
 func BenchmarkPublish(b *testing.B) {
@@ -31,26 +32,38 @@ func BenchmarkPublish(b *testing.B) {
 	p.Publish(bg, payload, "k")
 	v, _ := p.streams.Load("k")
 	st := v.(*stream)
-	b.Run("steady", func(b *testing.B) {
-		// Bursts of 512, each timed on its own; between bursts the ring
-		// drains (not timed). StopTimer would read MemStats every burst.
-		const burst = 512
-		var inPublish time.Duration
-		b.ReportAllocs()
-		b.SetBytes(int64(len(payload)))
-		for i := 0; i < b.N; i += burst {
-			n := min(burst, b.N-i)
-			t0 := time.Now()
-			for range n {
-				p.Publish(bg, payload, "k")
+	h := p.Stream("k")
+	// steady: Publish with the key; steady-handle: through a Stream handle,
+	// which skips the key lookup.
+	for _, bench := range []struct {
+		name    string
+		publish func()
+	}{
+		{"steady", func() { p.Publish(bg, payload, "k") }},
+		{"steady-handle", func() { h.Publish(payload) }},
+	} {
+		b.Run(bench.name, func(b *testing.B) {
+			// Bursts of 512, each timed on its own; between bursts the
+			// ring drains (not timed). StopTimer would read MemStats
+			// every burst.
+			const burst = 512
+			var inPublish time.Duration
+			b.ReportAllocs()
+			b.SetBytes(int64(len(payload)))
+			for i := 0; i < b.N; i += burst {
+				n := min(burst, b.N-i)
+				t0 := time.Now()
+				for range n {
+					bench.publish()
+				}
+				inPublish += time.Since(t0)
+				for st.ring.Len() > 0 {
+					runtime.Gosched()
+				}
 			}
-			inPublish += time.Since(t0)
-			for st.ring.Len() > 0 {
-				runtime.Gosched()
-			}
-		}
-		b.ReportMetric(float64(inPublish.Nanoseconds())/float64(b.N), "publish-ns")
-	})
+			b.ReportMetric(float64(inPublish.Nanoseconds())/float64(b.N), "publish-ns")
+		})
+	}
 	b.Run("flat-out", func(b *testing.B) {
 		lost0 := nettest.Sum(b, reg, "nanoq_pub_lost_messages_total", "")
 		b.ReportAllocs()
