@@ -3,8 +3,8 @@
 // the default) or split over two (-role sub, then -role pub -url <READY
 // address>). Its flags and its JSON result are those of every benchmark
 // binary of the suite (see package bench and bench/harness); nanoQ's own
-// flags are -flush, -pub-loops, -sub-loops, -delivery, -maxbuffer and
-// -queuebytes.
+// flags are -flush, -pub-loops, -sub-loops, -delivery, -maxbuffer,
+// -queuebytes and -overrun.
 //
 //	go run ./bench/cmd/nqbench                               # 10 s, 1 stream, 100 B
 //	go run ./bench/cmd/nqbench -streams 100 -size 64-1024 -json
