@@ -45,6 +45,7 @@ type Config struct {
 
 	CPUProfile string // write a CPU profile here
 	MemProfile string // write a heap profile here when the run ends
+	Trace      string // write a runtime execution trace here
 	PprofAddr  string // serve net/http/pprof on this loopback address
 }
 
@@ -64,6 +65,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Idle, "idle", 0, "idle mode: open the streams, send one message each, then stay silent this long")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile to this file at the end")
+	fs.StringVar(&c.Trace, "trace", "", "write a runtime execution trace to this file (go tool trace)")
 	fs.StringVar(&c.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060)")
 }
 

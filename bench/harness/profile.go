@@ -9,11 +9,13 @@ import (
 	"os"
 	"runtime"
 	rpprof "runtime/pprof"
+	"runtime/trace"
 	"time"
 )
 
-// StartProfiling starts what cfg asks for: a CPU profile (-cpuprofile), a
-// heap profile written when stop runs (-memprofile), and net/http/pprof on
+// StartProfiling starts what cfg asks for: a CPU profile (-cpuprofile), an
+// execution trace (-trace), a heap profile written when stop runs
+// (-memprofile), and net/http/pprof on
 // a loopback address (-pprof; any other address is refused). stop ends them
 // all and reports nothing; call it once, before printing the result. On
 // error nothing is left running.
@@ -61,6 +63,19 @@ func StartProfiling(cfg *Config) (stop func(), err error) {
 			return nil, fmt.Errorf("nanoq: cpu profile: %w", err)
 		}
 		stops = append(stops, func() { rpprof.StopCPUProfile(); f.Close() })
+	}
+	if cfg.Trace != "" {
+		f, err := os.Create(cfg.Trace)
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("nanoq: trace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			stopAll()
+			return nil, fmt.Errorf("nanoq: trace: %w", err)
+		}
+		stops = append(stops, func() { trace.Stop(); f.Close() })
 	}
 	if cfg.MemProfile != "" {
 		path := cfg.MemProfile

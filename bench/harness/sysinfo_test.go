@@ -33,13 +33,13 @@ func TestProcessFigures(t *testing.T) {
 
 func TestStartProfiling(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &Config{CPUProfile: filepath.Join(dir, "cpu.out"), MemProfile: filepath.Join(dir, "mem.out"), PprofAddr: "127.0.0.1:0"}
+	cfg := &Config{CPUProfile: filepath.Join(dir, "cpu.out"), MemProfile: filepath.Join(dir, "mem.out"), Trace: filepath.Join(dir, "trace.out"), PprofAddr: "127.0.0.1:0"}
 	stop, err := StartProfiling(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop()
-	for _, f := range []string{cfg.CPUProfile, cfg.MemProfile} {
+	for _, f := range []string{cfg.CPUProfile, cfg.MemProfile, cfg.Trace} {
 		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
 			t.Fatalf("profile %s missing or empty: %v", f, err)
 		}
