@@ -417,3 +417,43 @@ func TestIdleCloseAccounting(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// The sweep frees the ring of a stream with nothing published for two
+// sweep periods, and leaves a busy stream's grown ring alone even when it
+// finds it empty (freeing it would make the stream grow a ring again).
+func TestSweepFreesOnlyIdleRings(t *testing.T) {
+	r := newReceived()
+	s := startSub(t, nettest.TCPURL, r)
+	// KeepaliveTimeout 2 s: a sweep every 250 ms, idle rings freed after 500 ms.
+	p := newPub(t, url(s), Options{KeepaliveTimeout: 2 * time.Second})
+	busy, idle := p.Stream("busy"), p.Stream("idle")
+	if err := idle.Publish([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := busy.Publish(make([]byte, 3000)); err != nil { // grows its ring to 4 KiB
+		t.Fatal(err)
+	}
+	r.wait(t, 2)
+	ring := func(h *Stream) int { return h.s.Load().ring.Cap() }
+	if c := ring(busy); c < 4096 {
+		t.Fatalf("busy ring is %d B, want >= 4096", c)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	sent := 2
+	for ring(idle) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("idle stream still holds a %d B ring", ring(idle))
+		}
+		if err := busy.Publish([]byte("y")); err != nil {
+			t.Fatal(err)
+		}
+		sent++
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Sweeps ran and found the busy ring empty between publishes (each
+	// small message leaves at once), yet kept it.
+	if c := ring(busy); c < 4096 {
+		t.Fatalf("busy ring is %d B after the sweeps, want its 4096 B kept", c)
+	}
+	r.wait(t, sent)
+}

@@ -201,7 +201,8 @@ func (p *Publisher) Addr() net.Addr { return p.addr }
 // streams, gives drained rings' memory back, and drives FlushFrequency.
 func (p *Publisher) tick() {
 	defer p.wg.Done()
-	period := min(p.opts.KeepaliveTimeout/4, 250*time.Millisecond)
+	sweepEvery := min(p.opts.KeepaliveTimeout/4, 250*time.Millisecond)
+	period := sweepEvery
 	if f := p.opts.FlushFrequency; f > 0 {
 		period = min(period, f)
 	}
@@ -220,27 +221,34 @@ func (p *Publisher) tick() {
 					l.loop.Post(l.flushAll)
 				}
 			}
-			if now.Sub(lastSweep) >= min(p.opts.KeepaliveTimeout/4, 250*time.Millisecond) {
+			if now.Sub(lastSweep) >= sweepEvery {
 				lastSweep = now
-				p.sweep(now.UnixNano())
+				p.sweep(now.UnixNano(), sweepEvery)
 			}
 		}
 	}
 }
 
-// sweep closes streams idle for KeepaliveTimeout, frees empty rings and
-// reports the buffered bytes. Timer goroutine only.
-func (p *Publisher) sweep(now int64) {
+// sweep closes streams idle for KeepaliveTimeout, frees the empty rings of
+// streams with nothing published for two periods (sweeps run every period),
+// and reports the buffered bytes. Timer goroutine only.
+//
+// A busy stream keeps its ring even when a sweep finds it empty: freeing it
+// would make the next Puts grow a new one from the smallest size again.
+func (p *Publisher) sweep(now int64, period time.Duration) {
 	ka := int64(p.opts.KeepaliveTimeout)
 	buffered := 0
 	p.streams.Range(func(k, v any) bool {
 		s := v.(*stream)
-		if now-s.lastPub.Load() > ka {
+		idle := now - s.lastPub.Load()
+		if idle > ka {
 			p.log.Debugf("stream %v to %s idle for %v: closing", k, p.addr, p.opts.KeepaliveTimeout)
 			s.close()
 			return true
 		}
-		s.ring.Free()
+		if idle >= 2*int64(period) { // the clock is coarse: a period behind at most
+			s.ring.Free()
+		}
 		buffered += s.ring.Len() + int(s.pendingOB.Load())
 		return true
 	})

@@ -202,6 +202,15 @@ func (b *Bytes) occupiedFrom(hw uint64) uint64 {
 	return hw &^ bytesFlags
 }
 
+// Cap returns the size of the ring's buffer now: 0 while it holds none.
+// A snapshot; any goroutine; never blocks.
+func (b *Bytes) Cap() int {
+	if bp := b.buf.Load(); bp != nil {
+		return len(*bp)
+	}
+	return 0
+}
+
 // Len returns the encoded bytes buffered now: a snapshot, any goroutine,
 // never blocks. Frames in flight count until Release, except after a
 // Discard, whose Dropped already counted the rest.

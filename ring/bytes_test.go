@@ -432,3 +432,22 @@ func TestBytesSealRacesPuts(t *testing.T) {
 		}
 	}
 }
+
+func TestBytesCap(t *testing.T) {
+	b := NewBytes(1 << 20)
+	if c := b.Cap(); c != 0 {
+		t.Fatalf("Cap = %d before any Put, want 0", c)
+	}
+	b.Put(make([]byte, 10))
+	if c := b.Cap(); c != bytesMinCap {
+		t.Fatalf("Cap = %d after a small Put, want %d", c, bytesMinCap)
+	}
+	b.Put(make([]byte, 3000))
+	if c := b.Cap(); c != 4096 {
+		t.Fatalf("Cap = %d holding 3,013 bytes, want 4096", c)
+	}
+	b.Discard()
+	if !b.Free() || b.Cap() != 0 {
+		t.Fatalf("Cap = %d after Free, want 0", b.Cap())
+	}
+}
