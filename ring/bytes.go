@@ -2,7 +2,7 @@ package ring
 
 import (
 	"errors"
-	"sync"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -38,9 +38,9 @@ const bytesMinCap = 512
 // Bytes is the per-stream outbound ring of encoded frames, uvarint(len)‖payload.
 //
 // Producers: Put, Discard, Free and Len are safe for concurrent use by any
-// number of goroutines; Put and Discard serialize on a small internal mutex.
+// number of goroutines; Put and Discard serialize on a small internal lock.
 // Consumer: Peek and Release are called by one goroutine at a time (the
-// stream's event loop), never take that mutex and never block. Free and Len
+// stream's event loop), never take that lock and never block. Free and Len
 // never block either and may also be called by the consumer.
 //
 // See the package documentation for the algorithm.
@@ -70,18 +70,20 @@ type Bytes struct {
 	peekBuf    []byte // the buffer it reads, for Frames; nil after Release
 
 	_ cacheLinePad
-	// mu serializes producers (Put, Discard, Free). The consumer never
-	// takes it.
-	mu sync.Mutex
-	// tail is the position after the newest frame. Written by producers
-	// under mu after the frame's bytes; the consumer loads it before
-	// reading them. Never decreases.
+	// tail is the position after the newest frame, and the producers' lock
+	// (Put, Discard, Free, Seal): a producer takes it by setting tailLocked
+	// with a CAS and releases it by storing the new position, after the
+	// frame's bytes, so one atomic store both unlocks and publishes. The
+	// position bits always hold the published tail, which the consumer
+	// loads (masking the bit) before reading the bytes. The consumer never
+	// takes the lock. Never decreases.
 	tail atomic.Uint64
 	// buf is the ring memory; len is a power of two, index = pos & (len-1).
-	// nil while the ring is empty and freed. Stored by producers under mu;
-	// loaded by the consumer only after Peek has set bytesInFlight.
+	// nil while the ring is empty and freed. Stored by producers holding
+	// the lock; loaded by the consumer only after Peek has set
+	// bytesInFlight.
 	buf atomic.Pointer[[]byte]
-	// Producers only, under mu.
+	// Producers only, holding the lock.
 	cachedHead uint64  // a lower bound of the first occupied position, refreshed when the ring looks full (the Disruptor's cached gating sequence)
 	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight
 	owned      uint64  // positions below this were written ahead by own
@@ -110,7 +112,7 @@ func NewBytes(limit int) *Bytes {
 // instead. A frame larger than limit is dropped (Self). The result reports
 // exactly the frames and encoded bytes this call dropped.
 //
-// Put is safe for concurrent use; callers serialize on the ring's mutex but
+// Put is safe for concurrent use; callers serialize on the ring's lock but
 // never wait for the consumer. Zero allocations once the ring has grown. On
 // a sealed ring Put does nothing and reports nothing (see TryPut).
 func (b *Bytes) Put(payload []byte) Dropped {
@@ -122,15 +124,16 @@ func (b *Bytes) Put(payload []byte) Dropped {
 // was neither put nor counted as dropped.
 func (b *Bytes) TryPut(payload []byte) (d Dropped, ok bool) {
 	n := uint64(bytesHeaderLen(len(payload)) + len(payload))
-	b.mu.Lock()
+	t := b.lock()
 	switch {
 	case b.sealed:
 	case n > b.limit:
 		d, ok = Dropped{Frames: 1, Bytes: int(n), Self: true}, true
 	default:
-		d, ok = b.put(payload, n), true
+		d, t = b.put(payload, n, t)
+		ok = true
 	}
-	b.mu.Unlock()
+	b.unlock(t)
 	return d, ok
 }
 
@@ -138,13 +141,44 @@ func (b *Bytes) TryPut(payload []byte) (d Dropped, ok bool) {
 // progress: what Discard finds after Seal stays final. Safe for concurrent
 // use; idempotent.
 func (b *Bytes) Seal() {
-	b.mu.Lock()
+	t := b.lock()
 	b.sealed = true
-	b.mu.Unlock()
+	b.unlock(t)
 }
 
-// put appends one frame of n encoded bytes, n <= limit. Caller holds mu.
-func (b *Bytes) put(payload []byte, n uint64) (d Dropped) {
+// tailLocked, in the tail word, marks the producers' lock as held.
+const tailLocked uint64 = 1 << 63
+
+// lockSpins is how many times lock retries before it yields the processor
+// between tries: a holder is inside one frame's copy.
+const lockSpins = 16
+
+// lock takes the producers' lock and returns the tail position.
+func (b *Bytes) lock() uint64 {
+	for i := 0; ; i++ {
+		if t, ok := b.tryLock(); ok {
+			return t
+		}
+		if i >= lockSpins {
+			runtime.Gosched()
+		}
+	}
+}
+
+// tryLock takes the producers' lock if it is free, returning the tail
+// position; it never waits.
+func (b *Bytes) tryLock() (t uint64, ok bool) {
+	t = b.tail.Load()
+	return t, t&tailLocked == 0 && b.tail.CompareAndSwap(t, t|tailLocked)
+}
+
+// unlock releases the producers' lock and publishes tail position t (the
+// position lock returned, or a later one once frames were written).
+func (b *Bytes) unlock(t uint64) { b.tail.Store(t) }
+
+// put appends one frame of n encoded bytes, n <= limit, at tail position t,
+// and returns the new tail for unlock to publish. Caller holds the lock.
+func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 	if b.retired != nil {
 		b.recycleRetired()
 	}
@@ -152,7 +186,6 @@ func (b *Bytes) put(payload []byte, n uint64) (d Dropped) {
 	if bp == nil {
 		bp = b.alloc(n)
 	}
-	t := b.tail.Load()
 	room := min(uint64(len(*bp)), b.limit)
 	for {
 		// Fast path: cachedHead never exceeds the real first occupied
@@ -162,8 +195,7 @@ func (b *Bytes) put(payload []byte, n uint64) (d Dropped) {
 			if t+n > b.owned {
 				b.own(*bp, t+n)
 			}
-			b.tail.Store(t + n) // waits for the writes above to own their cache lines
-			return d
+			return d, t + n // unlock's store waits for the writes above to own their cache lines
 		}
 		hw := b.head.Load()
 		lo := b.occupiedFrom(hw)
@@ -180,7 +212,7 @@ func (b *Bytes) put(payload []byte, n uint64) (d Dropped) {
 			d.Frames++
 			d.Bytes += int(n)
 			d.Self = true
-			return d
+			return d, t
 		default:
 			next, frames := bytesSkip(*bp, lo, need-b.limit)
 			if b.head.CompareAndSwap(hw, next) {
@@ -194,7 +226,7 @@ func (b *Bytes) put(payload []byte, n uint64) (d Dropped) {
 }
 
 // occupiedFrom returns the first position whose bytes a producer must not
-// overwrite, given a head word. Caller holds mu (for cutFrom).
+// overwrite, given a head word. Caller holds the lock (for cutFrom).
 func (b *Bytes) occupiedFrom(hw uint64) uint64 {
 	if hw&bytesCut != 0 {
 		return b.cutFrom
@@ -216,7 +248,7 @@ func (b *Bytes) Cap() int {
 // Discard, whose Dropped already counted the rest.
 func (b *Bytes) Len() int {
 	hw := b.head.Load()
-	return int(b.tail.Load() - hw&^bytesFlags) // tail never falls below a head loaded earlier
+	return int(b.tail.Load()&^tailLocked - hw&^bytesFlags) // tail never falls below a head loaded earlier
 }
 
 // ownAhead is how far past the tail own claims cache lines at a time.
@@ -224,7 +256,7 @@ const ownAhead = 4 << 10
 
 // own writes a zero to each cache line of the free bytes [from,
 // from+ownAhead) not yet owned, so that the next Puts find those lines
-// already exclusive to this core. Caller holds mu.
+// already exclusive to this core. Caller holds the lock.
 //
 // Why: the consumer (the kernel's copy in writev, on the event loop's core)
 // read those lines a lap ago, so each is shared with that core, and writing
@@ -236,7 +268,7 @@ const ownAhead = 4 << 10
 //
 // The bytes are free: below cachedHead+len(p), which the consumer released
 // (so its reads of the previous lap happen before), and at or above tail,
-// which it does not read until a later store of tail.
+// which it does not read until unlock stores a later tail.
 func (b *Bytes) own(p []byte, from uint64) {
 	mask := uint64(len(p) - 1)
 	end := min(from+ownAhead, b.cachedHead+uint64(len(p)))

@@ -6,7 +6,7 @@ import "runtime"
 // the buffer or move the head without adding a frame.
 
 // alloc gives an empty, freed ring its first buffer, large enough for a
-// frame of n <= limit bytes. Caller holds mu.
+// frame of n <= limit bytes. Caller holds the lock.
 func (b *Bytes) alloc(n uint64) *[]byte {
 	c := min(uint64(bytesMinCap), b.maxCap)
 	for c < n {
@@ -20,7 +20,7 @@ func (b *Bytes) alloc(n uint64) *[]byte {
 // grow replaces the buffer by one of at least need <= limit bytes, copying
 // the occupied positions [lo, t). It works while a Peek is in flight too:
 // the consumer reads whichever buffer it loaded, and both hold its bytes.
-// Caller holds mu.
+// Caller holds the lock.
 func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
 	c := uint64(len(*old))
 	for c < need {
@@ -44,7 +44,7 @@ func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
 }
 
 // recycleRetired pools the retired buffer once no Peek is in flight: a
-// Peek that starts later loads the current buffer. Caller holds mu.
+// Peek that starts later loads the current buffer. Caller holds the lock.
 func (b *Bytes) recycleRetired() {
 	if b.head.Load()&bytesInFlight == 0 {
 		bytesPoolPut(b.retired)
@@ -57,19 +57,20 @@ func (b *Bytes) recycleRetired() {
 // takes a buffer again.
 //
 // Free is safe for concurrent use by any goroutine, the consumer included,
-// and never blocks: when a producer holds the ring's mutex it returns false
+// and never blocks: when a producer holds the ring's lock it returns false
 // at once (try again later).
 func (b *Bytes) Free() bool {
-	if !b.mu.TryLock() {
+	t, ok := b.tryLock()
+	if !ok {
 		return false
 	}
-	ok := b.free()
-	b.mu.Unlock()
+	ok = b.free(t)
+	b.unlock(t)
 	return ok
 }
 
-// free is Free with mu held.
-func (b *Bytes) free() bool {
+// free is Free with the lock held; t is the tail.
+func (b *Bytes) free(t uint64) bool {
 	hw := b.head.Load()
 	if hw&bytesFlags != 0 {
 		return false
@@ -82,7 +83,7 @@ func (b *Bytes) free() bool {
 	if bp == nil {
 		return true
 	}
-	if b.tail.Load() != hw {
+	if t != hw {
 		return false
 	}
 	// The ring is empty and we exclude producers, so no Peek can set
@@ -97,17 +98,16 @@ func (b *Bytes) free() bool {
 // accounting when a stream closes). The frames in flight are still written
 // out by the consumer and are not counted.
 //
-// Discard is safe for concurrent use. It takes the producers' mutex; if it
+// Discard is safe for concurrent use. It takes the producers' lock; if it
 // runs while the consumer is inside Peek, it yields until that Peek returns
 // (a bounded walk over frame headers, never I/O).
 func (b *Bytes) Discard() (d Dropped) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	t := b.lock()
+	defer b.unlock(t)
 	bp := b.buf.Load()
 	if bp == nil {
 		return d
 	}
-	t := b.tail.Load()
 	for {
 		hw := b.head.Load()
 		inFlight, cut := hw&bytesInFlight != 0, hw&bytesCut != 0

@@ -30,7 +30,7 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 		if hw&bytesInFlight != 0 {
 			panic("ring: Bytes.Peek called by two goroutines at once")
 		}
-		if b.tail.Load() == hw { // no flags are set here
+		if b.tail.Load()&^tailLocked == hw { // no flags are set in hw here
 			b.peekFrames = 0
 			return nil, nil
 		}
@@ -44,7 +44,7 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 	// Load tail before buf: a producer stores a new buf before any tail
 	// that needs it, and copies [h, tail) into it first, so the buffer
 	// loaded holds every byte of [h, t).
-	t := b.tail.Load()
+	t := b.tail.Load() &^ tailLocked
 	p := *b.buf.Load()
 
 	end, frames := t, -1 // all of it; frames unknown until Frames counts them
