@@ -76,6 +76,14 @@ func parseTCP(raw string, u *url.URL) (Addr, error) {
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return Addr{}, bad(raw, fmt.Sprintf("bad port %q", port))
 	}
+	// url.Parse lets raw bytes such as 0x82 through in a host (an IPv6
+	// zone, say) yet refuses them percent-encoded, so such an address
+	// could not be written back as a URL; no host name or zone needs them.
+	for i := range len(host) {
+		if c := host[i]; c <= ' ' || c >= 0x7f {
+			return Addr{}, bad(raw, fmt.Sprintf("byte %#x in host", c))
+		}
+	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		switch {
 		case u.Scheme == "tcp4" && ip.Is6() && !ip.Is4In6():

@@ -83,6 +83,8 @@ func TestParseErrors(t *testing.T) {
 		{"tcp empty port", "tcp://h:", "bad port", false, false},
 		{"tcp port too big", "tcp://h:65536", "bad port", false, false},
 		{"tcp bare v6", "tcp6://::1:1", "too many colons", false, true},
+		{"tcp non-ASCII zone", "tcp://[::%25\x82]:0", "byte 0x82 in host", false, false},
+		{"tcp non-ASCII host", "tcp://h\xc3\xa9:1", "byte 0xc3 in host", false, false},
 		{"tcp4 with v6", "tcp4://[::1]:1", "IPv6", false, false},
 		{"tcp6 with v4", "tcp6://127.0.0.1:1", "IPv4", false, false},
 		{"unix empty", "unix://", "empty socket path", false, false},
