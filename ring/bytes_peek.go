@@ -73,7 +73,8 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 }
 
 // Frames returns the number of frames the last PeekBytes took (0 if it took
-// none), counting them on the first call. Consumer only, before Release.
+// none), counting them on the first call. Consumer only, before Release
+// (after it, 0).
 func (b *Bytes) Frames() int {
 	if b.peekFrames < 0 {
 		b.peekFrames = bytesCountFrames(b.peekBuf, b.peekStart, b.peekEnd)
@@ -89,7 +90,7 @@ func (b *Bytes) Release() {
 	if !b.peeked {
 		return
 	}
-	b.peeked, b.peekBuf = false, nil
+	b.peeked, b.peekBuf, b.peekFrames = false, nil, 0
 	for {
 		hw := b.head.Load()
 		next := b.peekEnd

@@ -453,3 +453,16 @@ func TestBytesCap(t *testing.T) {
 		t.Fatalf("Cap = %d after Free, want 0", b.Cap())
 	}
 }
+
+func TestBytesFramesAfterRelease(t *testing.T) {
+	b := NewBytes(1024)
+	b.Put([]byte("a"))
+	b.Put([]byte("b"))
+	if first, _ := b.PeekBytes(1 << 10); len(first) != 4 {
+		t.Fatalf("PeekBytes took %d bytes, want 4", len(first))
+	}
+	b.Release() // before any Frames call: the count was never taken
+	if n := b.Frames(); n != 0 {
+		t.Fatalf("Frames after Release = %d, want 0", n)
+	}
+}
