@@ -47,11 +47,8 @@ const bytesMinCap = 512
 type Bytes struct {
 	_ noCopy
 
-	// Set by NewBytes; read-only afterwards.
-	limit  uint64 // bound on tail - head, in encoded bytes
-	maxCap uint64 // the power of two >= limit: the largest buffer
-
-	_ cacheLinePad
+	// Consumer side: written by the consumer on every Peek and Release.
+	//
 	// head is the position of the oldest frame, plus the flag bits above.
 	// The consumer sets and clears bytesInFlight (Peek, Release); while
 	// that bit is clear a producer may CAS it forward past whole frames
@@ -67,9 +64,14 @@ type Bytes struct {
 	peekEnd    uint64 // where Release moves the head, unless cut
 	peekStart  uint64 // where the Peek in flight starts
 	peekFrames int    // frames it took; -1 until Frames counts them
-	peekBuf    []byte // the buffer it reads, for Frames; nil after Release
 
+	// Keeps the two sides' fields off each other's cache lines, wherever
+	// the allocator puts the ring (one pad instead of two: the read-only
+	// bounds below share the producers' line, which only producers write).
 	_ cacheLinePad
+
+	// Producer side: written by producers on every Put.
+	//
 	// tail is the position after the newest frame, and the producers' lock
 	// (Put, Discard, Free, Seal): a producer takes it by setting tailLocked
 	// with a CAS and releases it by storing the new position, after the
@@ -81,8 +83,12 @@ type Bytes struct {
 	// buf is the ring memory; len is a power of two, index = pos & (len-1).
 	// nil while the ring is empty and freed. Stored by producers holding
 	// the lock; loaded by the consumer only after Peek has set
-	// bytesInFlight.
+	// bytesInFlight. A buffer that replaces it holds the same bytes at the
+	// same positions (grow), so the consumer may load it again mid-flight.
 	buf atomic.Pointer[[]byte]
+	// Set by NewBytes; read-only afterwards.
+	limit  uint64 // bound on tail - head, in encoded bytes
+	maxCap uint64 // the power of two >= limit: the largest buffer
 	// Producers only, holding the lock.
 	cachedHead uint64  // a lower bound of the first occupied position, refreshed when the ring looks full (the Disruptor's cached gating sequence)
 	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight

@@ -62,7 +62,7 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 	}
 	b.flight.Store(end)
 	b.peeked, b.peekEnd = true, end
-	b.peekStart, b.peekFrames, b.peekBuf = h, frames, p
+	b.peekStart, b.peekFrames = h, frames
 
 	size := uint64(len(p))
 	i, n := h&(size-1), end-h
@@ -77,7 +77,9 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 // (after it, 0).
 func (b *Bytes) Frames() int {
 	if b.peekFrames < 0 {
-		b.peekFrames = bytesCountFrames(b.peekBuf, b.peekStart, b.peekEnd)
+		// The current buffer holds the bytes in flight, even if a Put
+		// replaced the one PeekBytes loaded (see buf).
+		b.peekFrames = bytesCountFrames(*b.buf.Load(), b.peekStart, b.peekEnd)
 	}
 	return b.peekFrames
 }
@@ -90,7 +92,7 @@ func (b *Bytes) Release() {
 	if !b.peeked {
 		return
 	}
-	b.peeked, b.peekBuf, b.peekFrames = false, nil, 0
+	b.peeked, b.peekFrames = false, 0
 	for {
 		hw := b.head.Load()
 		next := b.peekEnd
