@@ -7,7 +7,8 @@
 // otherwise. Publish never blocks on the network. When a subscriber is slow
 // or away, a stream's buffer drops its oldest messages to make room, and
 // every message that does not reach the socket is counted lost with a
-// reason (see package metrics).
+// reason (see package metrics). A producer that would rather wait than lose
+// messages can pace itself on Stream.Buffered.
 //
 // Goroutines per Publisher: the event loops (shared by default), a few
 // dialers and one timer goroutine, whatever the number of streams.
