@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -51,31 +52,23 @@ func StartProfiling(cfg *Config) (stop func(), err error) {
 		fmt.Fprintf(os.Stderr, "pprof on http://%s/debug/pprof/\n", ln.Addr())
 		stops = append(stops, func() { srv.Close(); <-done })
 	}
-	if cfg.CPUProfile != "" {
-		f, err := os.Create(cfg.CPUProfile)
+	for _, w := range []struct {
+		path, what string
+		start      func(io.Writer) error
+		stop       func()
+	}{
+		{cfg.CPUProfile, "cpu profile", rpprof.StartCPUProfile, rpprof.StopCPUProfile},
+		{cfg.Trace, "trace", trace.Start, trace.Stop},
+	} {
+		if w.path == "" {
+			continue
+		}
+		stop, err := startFile(w.path, w.start, w.stop)
 		if err != nil {
 			stopAll()
-			return nil, fmt.Errorf("nanoq: cpu profile: %w", err)
+			return nil, fmt.Errorf("nanoq: %s: %w", w.what, err)
 		}
-		if err := rpprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			stopAll()
-			return nil, fmt.Errorf("nanoq: cpu profile: %w", err)
-		}
-		stops = append(stops, func() { rpprof.StopCPUProfile(); f.Close() })
-	}
-	if cfg.Trace != "" {
-		f, err := os.Create(cfg.Trace)
-		if err != nil {
-			stopAll()
-			return nil, fmt.Errorf("nanoq: trace: %w", err)
-		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			stopAll()
-			return nil, fmt.Errorf("nanoq: trace: %w", err)
-		}
-		stops = append(stops, func() { trace.Stop(); f.Close() })
+		stops = append(stops, stop)
 	}
 	if cfg.MemProfile != "" {
 		path := cfg.MemProfile
@@ -86,6 +79,20 @@ func StartProfiling(cfg *Config) (stop func(), err error) {
 		})
 	}
 	return stopAll, nil
+}
+
+// startFile creates path and starts a profile or trace writing to it; the
+// returned func stops it and closes the file.
+func startFile(path string, start func(io.Writer) error, stop func()) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { stop(); f.Close() }, nil
 }
 
 func writeHeapProfile(path string) error {
