@@ -14,5 +14,7 @@
 // Publishing goroutines: min(streams, 2×GOMAXPROCS); goroutine g owns the
 // stream keys k with k mod G = g and publishes to them round-robin through
 // pub.Stream handles. With -rate R each goroutine paces R × (its keys / all
-// keys), so every stream gets the same rate.
+// keys), so every stream gets the same rate. Unpaced (R = 0), a goroutine
+// skips a stream holding more than half its MaxBuffer (pub.Stream.Buffered)
+// and sleeps 50 µs when all of its streams do, unless Options.Overrun.
 package rig
