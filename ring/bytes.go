@@ -39,9 +39,10 @@ const bytesMinCap = 512
 //
 // Producers: Put, Discard, Free and Len are safe for concurrent use by any
 // number of goroutines; Put and Discard serialize on a small internal lock.
-// Consumer: Peek and Release are called by one goroutine at a time (the
-// stream's event loop), never take that lock and never block. Free and Len
-// never block either and may also be called by the consumer.
+// Consumer: Peek, Frames, Release and Unpeek are called by one goroutine at
+// a time (usually the stream's event loop), never take that lock and never
+// block. Goroutines may take turns as the consumer with TryPeekBytes. Free
+// and Len never block either and may also be called by the consumer.
 //
 // See the package documentation for the algorithm.
 type Bytes struct {
@@ -60,7 +61,7 @@ type Bytes struct {
 	// it exceeds that Peek's start.
 	flight atomic.Uint64
 	// Consumer only.
-	peeked     bool   // a Peek awaits its Release
+	peeked     bool   // a Peek awaits its Release or Unpeek
 	peekEnd    uint64 // where Release moves the head, unless cut
 	peekStart  uint64 // where the Peek in flight starts
 	peekFrames int    // frames it took; -1 until Frames counts them

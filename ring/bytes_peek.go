@@ -21,18 +21,29 @@ func (b *Bytes) Peek(max int) (first, second []byte, frames int) {
 // reads their headers from its own cache, after the kernel's copy, instead
 // of missing on each header in turn before it.
 func (b *Bytes) PeekBytes(max int) (first, second []byte) {
-	if b.peeked {
-		panic("ring: Bytes.Peek called again before Release")
+	first, second, busy := b.TryPeekBytes(max)
+	if busy {
+		panic("ring: Bytes.Peek called again before Release, or by two goroutines at once")
 	}
+	return first, second
+}
+
+// TryPeekBytes is PeekBytes for consumers that take turns: it takes nothing
+// and reports busy when another Peek is in flight (not yet Released or
+// given back by Unpeek). The in-flight bit, set by CAS, is what passes the
+// consumer role from one goroutine to the next, so several goroutines may
+// call TryPeekBytes; the one that took frames is the consumer until its
+// Release or Unpeek, and only it may call Frames, Release or Unpeek.
+// After a TryPeekBytes that took nothing (empty or busy), do not Release.
+func (b *Bytes) TryPeekBytes(max int) (first, second []byte, busy bool) {
 	var h uint64
 	for {
 		hw := b.head.Load()
 		if hw&bytesInFlight != 0 {
-			panic("ring: Bytes.Peek called by two goroutines at once")
+			return nil, nil, true
 		}
 		if b.tail.Load()&^tailLocked == hw { // no flags are set in hw here
-			b.peekFrames = 0
-			return nil, nil
+			return nil, nil, false
 		}
 		// Only a producer dropping frames can make this fail; it moved
 		// the head forward, so retrying makes progress.
@@ -41,6 +52,8 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 			break
 		}
 	}
+	// The consumer fields below belong to this goroutine from here on: the
+	// CAS above came after the previous holder's Release or Unpeek.
 	// Load tail before buf: a producer stores a new buf before any tail
 	// that needs it, and copies [h, tail) into it first, so the buffer
 	// loaded holds every byte of [h, t).
@@ -67,9 +80,9 @@ func (b *Bytes) PeekBytes(max int) (first, second []byte) {
 	size := uint64(len(p))
 	i, n := h&(size-1), end-h
 	if i+n <= size {
-		return p[i : i+n : i+n], nil
+		return p[i : i+n : i+n], nil, false
 	}
-	return p[i:size:size], p[: n-(size-i) : n-(size-i)]
+	return p[i:size:size], p[: n-(size-i) : n-(size-i)], false
 }
 
 // Frames returns the number of frames the last PeekBytes took (0 if it took
@@ -101,6 +114,35 @@ func (b *Bytes) Release() {
 		}
 		if b.head.CompareAndSwap(hw, next) {
 			return
+		}
+	}
+}
+
+// Unpeek gives the frames of the last Peek back without releasing them: they
+// stay the oldest in the ring, for the next Peek (by any consumer). If
+// Discard dropped the frames after them meanwhile (the stream is closing),
+// they cannot stay and Unpeek drops them too, reporting them in d for the
+// caller to count. Consumer only, after a Peek that took frames; the
+// slices it returned must no longer be used. Never blocks.
+func (b *Bytes) Unpeek() (d Dropped) {
+	if !b.peeked {
+		return d
+	}
+	frames := b.Frames()
+	b.peeked, b.peekFrames = false, 0
+	// flight must not keep this Peek's end: Discard takes a flight above
+	// the head position for the end of the Peek in flight, and the next
+	// Peek starts at the same position. Store it before the bit clears.
+	b.flight.Store(b.peekStart)
+	for {
+		hw := b.head.Load()
+		next := b.peekStart
+		if hw&bytesCut != 0 {
+			next = hw &^ bytesFlags
+			d = Dropped{Frames: frames, Bytes: int(b.peekEnd - b.peekStart)}
+		}
+		if b.head.CompareAndSwap(hw, next) {
+			return d
 		}
 	}
 }

@@ -33,6 +33,13 @@
 //     position Release must jump to.
 //   - buf: stored by producers holding the lock; the loop loads it only after
 //     setting the in-flight bit, and after loading tail.
+//   - Turns: the consumer role passes with the in-flight bit. TryPeekBytes
+//     reports busy instead of taking frames while another Peek is in
+//     flight, and Unpeek clears the bit leaving the head where it was, so
+//     several goroutines may take turns as the consumer (the publisher's
+//     direct write, see package pub). The consumer's plain fields belong to
+//     whoever set the bit; the CAS that sets it comes after the previous
+//     holder's Release or Unpeek.
 //
 // The loop never takes the lock, never spins on a producer, and never
 // blocks: its CASes fail only when a producer has just moved the head.

@@ -1,0 +1,165 @@
+package ring
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+func TestBytesTryPeekAndUnpeek(t *testing.T) {
+	b := NewBytes(1 << 10)
+	b.Put([]byte("one"))
+	b.Put([]byte("two"))
+	first, _, busy := b.TryPeekBytes(0) // first frame alone
+	if busy || string(first) != "\x03one" {
+		t.Fatalf("TryPeekBytes = %q, busy %v", first, busy)
+	}
+	if f, s, busy := b.TryPeekBytes(0); !busy || f != nil || s != nil {
+		t.Fatalf("second TryPeekBytes in flight = %q %q busy %v, want busy", f, s, busy)
+	}
+	if d := b.Unpeek(); d != (Dropped{}) {
+		t.Fatalf("Unpeek dropped %+v", d)
+	}
+	if n := b.Len(); n != 8 {
+		t.Fatalf("Len after Unpeek = %d, want 8", n)
+	}
+	first, second, busy := b.TryPeekBytes(1 << 10)
+	if busy || string(first)+string(second) != "\x03one\x03two" {
+		t.Fatalf("TryPeekBytes after Unpeek = %q %q busy %v", first, second, busy)
+	}
+	if n := b.Frames(); n != 2 {
+		t.Fatalf("Frames = %d, want 2", n)
+	}
+	b.Release()
+	if _, _, busy := b.TryPeekBytes(0); busy {
+		t.Fatal("busy on an empty ring")
+	}
+	if d := b.Unpeek(); d != (Dropped{}) { // nothing taken: nothing to give back
+		t.Fatalf("Unpeek without a Peek dropped %+v", d)
+	}
+}
+
+// A Discard while frames are in flight (a stream closing under a consumer)
+// means they cannot go back: Unpeek drops them and reports them.
+func TestBytesUnpeekAfterDiscard(t *testing.T) {
+	b := NewBytes(1 << 10)
+	b.Put([]byte("one"))
+	b.Put([]byte("two"))
+	b.Put([]byte("three"))
+	b.PeekBytes(4) // "one"
+	if d := b.Discard(); d.Frames != 2 || d.Bytes != 10 {
+		t.Fatalf("Discard = %+v, want 2 frames, 10 bytes", d)
+	}
+	if d := b.Unpeek(); d.Frames != 1 || d.Bytes != 4 {
+		t.Fatalf("Unpeek = %+v, want 1 frame, 4 bytes", d)
+	}
+	if n := b.Len(); n != 0 {
+		t.Fatalf("Len = %d, want 0", n)
+	}
+	b.Put([]byte("four"))
+	first, _, busy := b.TryPeekBytes(1 << 10)
+	if busy || string(first) != "\x04four" {
+		t.Fatalf("after Unpeek: %q busy %v", first, busy)
+	}
+	b.Release()
+}
+
+// Two consumers take turns with TryPeekBytes while producers put and
+// Discard cuts: each consumer either delivers what it took (Release) or
+// gives it back (Unpeek). Frames must arrive intact, in each producer's
+// order, and every frame must be delivered or reported dropped exactly once.
+func TestBytesConsumersTakeTurns(t *testing.T) {
+	const (
+		producers = 3
+		perProd   = 8000
+		limit     = 16 << 10
+	)
+	b := NewBytes(limit)
+	var (
+		wg, cwg   sync.WaitGroup
+		dropped   atomic.Int64
+		delivered atomic.Int64
+		unpeeks   atomic.Int64
+		stop      atomic.Bool
+	)
+	for id := range producers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(3, uint64(id)))
+			buf, noise := make([]byte, 3000), make([]byte, 8192)
+			for i := range noise {
+				noise[i] = byte(rng.Uint32())
+			}
+			for seq := uint64(1); seq <= perProd; seq++ {
+				dropped.Add(int64(b.Put(bytesStressPayload(rng, buf, noise, id, seq)).Frames))
+				if id == 0 && seq%700 == 0 {
+					dropped.Add(int64(b.Discard().Frames))
+				}
+				if rng.IntN(2) == 0 {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	// last is touched only by the consumer holding the in-flight bit: the
+	// bit's CAS and Release order the turns.
+	var last [producers]uint64
+	consume := func(seed uint64) {
+		defer cwg.Done()
+		rng := rand.New(rand.NewPCG(4, seed))
+		for {
+			first, second, busy := b.TryPeekBytes(1 + rng.IntN(12000))
+			if busy || len(first) == 0 {
+				if stop.Load() && !busy && b.Len() == 0 {
+					return
+				}
+				runtime.Gosched()
+				continue
+			}
+			if rng.IntN(3) == 0 { // give back
+				if rng.IntN(2) == 0 {
+					runtime.Gosched() // let producers and Discard run meanwhile
+				}
+				unpeeks.Add(1)
+				dropped.Add(int64(b.Unpeek().Frames))
+				continue
+			}
+			got := bytesParse(t, first, second)
+			if len(got) != b.Frames() {
+				t.Errorf("Frames = %d, parsed %d", b.Frames(), len(got))
+				return
+			}
+			for _, p := range got {
+				if binary.LittleEndian.Uint32(p[9:13]) != bytesStressSum(p) {
+					t.Errorf("corrupt frame from producer %d", p[0])
+					return
+				}
+				id, seq := p[0], binary.LittleEndian.Uint64(p[1:9])
+				if seq <= last[id] {
+					t.Errorf("producer %d: frame %d after %d", id, seq, last[id])
+					return
+				}
+				last[id] = seq
+			}
+			_ = crc32.ChecksumIEEE(first)
+			delivered.Add(int64(len(got)))
+			b.Release()
+		}
+	}
+	cwg.Add(2)
+	go consume(1)
+	go consume(2)
+	wg.Wait()
+	stop.Store(true)
+	cwg.Wait()
+	t.Logf("delivered %d, dropped %d, unpeeks %d", delivered.Load(), dropped.Load(), unpeeks.Load())
+	if got, want := delivered.Load()+dropped.Load(), int64(producers*perProd); got != want {
+		t.Fatalf("delivered %d + dropped %d = %d frames, want %d", delivered.Load(), dropped.Load(), got, want)
+	}
+	if unpeeks.Load() == 0 {
+		t.Fatal("no Unpeek happened: the test did not exercise giving back")
+	}
+}
