@@ -18,6 +18,7 @@ type Conn struct {
 	// Immutable after Enroll created the Conn (any goroutine):
 	h      Handler
 	remote net.Addr
+	side   *Side // nil unless enrolled with EnrollSide and the dup worked
 
 	// Written once by OnOpen on the loop before Enroll returns, read-only
 	// afterwards (any goroutine that got the Conn from Enroll or a
@@ -41,6 +42,11 @@ func (c *Conn) Handler() Handler { return c.h }
 // Any goroutine. For a connection accepted on a unix socket it is usually
 // "@" (the peer's socket is unnamed).
 func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// Side returns the connection's Side writer, or nil when it has none (it
+// was not enrolled with EnrollSide, or duplicating its descriptor failed).
+// Any goroutine.
+func (c *Conn) Side() *Side { return c.side }
 
 // IsOpen reports whether the connection is open (between OnOpen and OnClose).
 func (c *Conn) IsOpen() bool { return c.open }
@@ -75,6 +81,9 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 			return n, ErrClosed // gnet closes only with an error; be defensive
 		}
 	}
+	if c.side != nil && c.gc.OutboundBuffered() > 0 {
+		c.side.setOutput(true) // before the caller lets a Side writer in
+	}
 	return n, nil
 }
 
@@ -85,7 +94,11 @@ func (c *Conn) OutboundBuffered() int {
 	if !c.open {
 		return 0
 	}
-	return c.gc.OutboundBuffered()
+	n := c.gc.OutboundBuffered()
+	if n == 0 && c.side != nil {
+		c.side.setOutput(false)
+	}
+	return n
 }
 
 // Close closes the connection; OnClose follows with a nil error. OnClose

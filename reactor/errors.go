@@ -5,3 +5,6 @@ import "errors"
 // ErrClosed is returned by Enroll after Close, and by writes to a connection
 // that has closed.
 var ErrClosed = errors.New("nanoq: reactor closed")
+
+// errNotSocket: EnrollSide got a net.Conn without a descriptor.
+var errNotSocket = errors.New("nanoq: reactor: connection has no socket descriptor")

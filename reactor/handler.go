@@ -65,6 +65,9 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	c.open = false
+	if c.side != nil {
+		c.side.markClosed()
+	}
 	c.h.OnClose(c, err)
 	return gnet.None
 }

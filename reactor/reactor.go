@@ -121,6 +121,18 @@ func (r *Reactor) loopFor(el gnet.EventLoop) *Loop {
 // nc must be a *net.TCPConn or a *net.UnixConn (stream). gnet overwrites
 // the name of a unix nc's LocalAddr. nc is closed whatever the outcome.
 func (r *Reactor) Enroll(nc net.Conn, h Handler) (*Conn, error) {
+	return r.enrollConn(nc, h, false)
+}
+
+// EnrollSide is Enroll for a connection that also gets a Side writer
+// (Conn.Side), on a duplicate of nc's descriptor that the connection keeps
+// until it closes. When the duplicate cannot be made (descriptors
+// exhausted) the connection is enrolled without one.
+func (r *Reactor) EnrollSide(nc net.Conn, h Handler) (*Conn, error) {
+	return r.enrollConn(nc, h, true)
+}
+
+func (r *Reactor) enrollConn(nc net.Conn, h Handler, side bool) (*Conn, error) {
 	if nc == nil {
 		return nil, errors.New("nanoq: reactor: enroll: nil net.Conn")
 	}
@@ -135,7 +147,16 @@ func (r *Reactor) Enroll(nc net.Conn, h Handler) (*Conn, error) {
 		return nil, ErrClosed
 	}
 	c := &Conn{h: h, remote: nc.RemoteAddr()}
+	if side {
+		var err error
+		if c.side, err = dupSide(nc); err != nil {
+			r.log.Debugf("reactor: %v: no side writer: %v", c.remote, err)
+		}
+	}
 	if err := r.enroll(nc, c); err != nil {
+		if c.side != nil && c.gc == nil { // OnOpen never ran, so neither will OnClose
+			_ = unix.Close(c.side.fd)
+		}
 		return nil, err
 	}
 	return c, nil

@@ -1,0 +1,151 @@
+package reactor
+
+import (
+	"net"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Bits of Side.state.
+const (
+	sideBusy   uint32 = 1 << iota // a Begin awaits its Finish
+	sideHeld                      // Finish(true): the writer handed work to the loop
+	sideClosed                    // the connection closed (OnClose)
+	sideOutput                    // the reactor holds output for the connection
+)
+
+// Side writes to an enrolled connection's socket from any goroutine, without
+// going through its event loop: one non-blocking write(2), no wake-up. It
+// uses a descriptor of its own, duplicated from the connection's at
+// EnrollSide, because gnet closes its descriptor on the loop at any time and
+// the number may then be reused: Side's descriptor is closed only when the
+// connection has closed and no Side write is in progress, so a Side write
+// never reaches another connection. (The socket stays open until both
+// descriptors are closed, i.e. at most until the write in progress ends.)
+//
+// A write is bracketed by Begin and Finish. Begin refuses while another
+// write is in progress, once the connection has closed, while a write's
+// remainder is held for the loop (Finish(true) until Unhold), and while the
+// reactor holds output for the connection (accepted by Conn.Writev and not
+// yet taken by the socket, as of the loop's last look), so Side bytes never
+// overtake the reactor's. The caller must still make sure that a Side write
+// and the loop's Conn.Writev never run at the same time (pub does it with
+// its ring's in-flight bit).
+type Side struct {
+	fd    int           // immutable; closed by markClosed or Finish
+	state atomic.Uint32 // side* bits
+}
+
+// dupSide returns a Side on a duplicate of nc's descriptor.
+func dupSide(nc net.Conn) (*Side, error) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil, errNotSocket
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd, derr := -1, error(nil)
+	if err := raw.Control(func(f uintptr) { fd, derr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	return &Side{fd: fd}, nil
+}
+
+// Begin starts a write. It reports false, and the write must not happen,
+// unless the connection is open, quiet (the reactor holds no output for it),
+// and no other Side write is in progress or held. Any goroutine.
+func (s *Side) Begin() bool {
+	return s.state.Load() == 0 && s.state.CompareAndSwap(0, sideBusy)
+}
+
+// Quiet reports whether the reactor held no output for the connection at
+// the loop's last look. A writer that has excluded the loop's writes (see
+// Side) checks it again before writing: the loop may have buffered output
+// between Begin and that exclusion. Any goroutine.
+func (s *Side) Quiet() bool { return s.state.Load()&sideOutput == 0 }
+
+// Writev writes first‖second with one non-blocking system call and returns
+// how many bytes the socket took: possibly fewer, and 0 with a nil error
+// when its buffer is full. Only between Begin and Finish.
+func (s *Side) Writev(first, second []byte) (int, error) {
+	for {
+		var n int
+		var err error
+		if len(second) == 0 {
+			n, err = unix.Write(s.fd, first)
+		} else {
+			n, err = unix.Writev(s.fd, [][]byte{first, second})
+		}
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, nil
+		default:
+			return 0, err
+		}
+	}
+}
+
+// Finish ends the write begun by Begin. With hold true the writer hands
+// something to the connection's loop (pub: the rest of a partial write),
+// and Begin refuses until the loop calls Unhold. It reports false, and
+// nothing is held, when the connection closed meanwhile; its descriptor
+// is then closed. Any goroutine.
+func (s *Side) Finish(hold bool) (open bool) {
+	for {
+		st := s.state.Load()
+		if st&sideClosed != 0 {
+			// markClosed saw sideBusy and left the descriptor to us.
+			s.state.And(^sideBusy)
+			_ = unix.Close(s.fd)
+			return false
+		}
+		next := st &^ sideBusy
+		if hold {
+			next |= sideHeld
+		}
+		if s.state.CompareAndSwap(st, next) {
+			return true
+		}
+	}
+}
+
+// Held reports whether a Finish(true) awaits Unhold. Once the connection has
+// closed (in and after OnClose) it no longer changes. Any goroutine; the
+// loop acts on it.
+func (s *Side) Held() bool { return s.state.Load()&sideHeld != 0 }
+
+// Unhold clears what Finish(true) set, once the loop has taken over. Loop
+// only.
+func (s *Side) Unhold() { s.state.And(^sideHeld) }
+
+// setOutput records whether the reactor holds output for the connection.
+// Loop only (Conn.Writev and Conn.OutboundBuffered).
+func (s *Side) setOutput(on bool) {
+	st := s.state.Load()
+	switch {
+	case on && st&sideOutput == 0:
+		s.state.Or(sideOutput)
+	case !on && st&sideOutput != 0:
+		s.state.And(^sideOutput)
+	}
+}
+
+// markClosed runs when the connection closes (on its loop, before the
+// handler's OnClose): it closes the descriptor unless a write is in
+// progress, whose Finish then closes it.
+func (s *Side) markClosed() {
+	if s.state.Or(sideClosed)&sideBusy == 0 {
+		_ = unix.Close(s.fd)
+	}
+}
