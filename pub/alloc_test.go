@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nanoq/nq/internal/nettest"
+	"github.com/nanoq/nq/sub"
 )
 
 // Publish on an open stream allocates nothing, and neither does the flush
@@ -33,5 +34,34 @@ func TestPublishAllocs(t *testing.T) {
 				t.Fatalf("%v allocations per Publish", n)
 			}
 		})
+	}
+}
+
+// A Publish on an idle stream, written directly by the publishing goroutine,
+// allocates nothing either, nor does the subscriber receiving it.
+func TestDirectWriteAllocs(t *testing.T) {
+	got := make(chan struct{}, 1)
+	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: func([]byte, sub.StreamDescriptor) { got <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := newPub(t, url(s), Options{NoDelay: true})
+	payload := make([]byte, 100)
+	h := p.Stream("k")
+	one := func() {
+		h.Publish(payload)
+		<-got // idle again before the next one
+	}
+	one()
+	before := p.direct.writes.Load()
+	if n := testing.AllocsPerRun(500, one); n != 0 {
+		t.Fatalf("%v allocations per directly written Publish", n)
+	}
+	if d := p.direct.writes.Load() - before; d < 250 {
+		t.Fatalf("%d of 501 messages written directly: the test did not exercise direct writes", d)
 	}
 }

@@ -173,7 +173,11 @@ func (d *dialer) dial(s *stream) {
 			}
 			s.dials++
 			// On success OnOpen has run and the loop owns s: do not touch it.
-			if _, err = p.r.Enroll(nc, newLink(s)); err == nil {
+			enroll := p.r.EnrollSide
+			if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
+				enroll = p.r.Enroll
+			}
+			if _, err = enroll(nc, newLink(s)); err == nil {
 				return
 			}
 		} else {

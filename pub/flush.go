@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/nanoq/nq/codec"
@@ -30,6 +31,9 @@ type loopState struct {
 	flushAll *reactor.Task // FlushFrequency > 0: flush every stream of the loop
 	retry    *reactor.Task // look at blocked streams again
 	timer    *time.Timer   // posts retry
+
+	directTAT atomic.Int64 // any goroutine: direct writes' rate limit (directAllowed)
+	wroteAt   atomic.Int64 // written by the loop: when flushNow last wrote, ns since Publisher.epoch
 
 	conns      []*link // open connections on this loop
 	blocked    []*link
@@ -95,23 +99,36 @@ func (l *link) flushNow() {
 		return
 	}
 	for range 4 { // a few batches, then let other connections of the loop run
-		if ob := c.OutboundBuffered(); ob > 0 {
-			l.block(ob)
-			return
+		var first, second []byte
+		done := 0 // bytes of the batch on the wire already (a partial direct write)
+		if l.side != nil && l.side.Held() {
+			first, second, done = l.takeHeld()
+		} else {
+			if ob := c.OutboundBuffered(); ob > 0 {
+				l.block(ob)
+				return
+			}
+			var busy bool
+			first, second, busy = s.ring.TryPeekBytes(s.p.batch)
+			if busy {
+				return // a direct write; it posts this task again if frames remain
+			}
+			if len(first) == 0 {
+				s.setPendingOB(0)
+				return
+			}
 		}
-		first, second := s.ring.PeekBytes(s.p.batch)
-		if len(first) == 0 {
-			s.setPendingOB(0)
-			return
-		}
-		bufs := append(l.ls.iov[:0], first)
-		if len(second) > 0 {
-			bufs = append(bufs, second)
-		}
+		bufs := appendFrom(l.ls.iov[:0], first, second, done)
 		n := len(first) + len(second)
 		_, err := c.Writev(bufs)
-		l.ls.iov = [2][]byte{}    // keep no reference into the ring: it may be freed while idle
+		l.ls.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
+		if l.side != nil {
+			l.ls.wroteAt.Store(int64(time.Since(s.p.epoch))) // see directIdle
+		}
 		frames := s.ring.Frames() // after the write: the headers are in this core's cache now
+		if b := frames > 1; b != l.batching.Load() {
+			l.batching.Store(b)
+		}
 		if err != nil {
 			s.ring.Release()
 			s.p.m.Lost(metrics.Disconnected, frames, n)
@@ -136,6 +153,25 @@ func (l *link) flushNow() {
 		}
 	}
 	l.ls.loop.Post(l.flush)
+}
+
+// appendFrom appends first‖second without its first skip bytes to bufs,
+// leaving out empty slices.
+func appendFrom(bufs [][]byte, first, second []byte, skip int) [][]byte {
+	if skip >= len(first) {
+		skip -= len(first)
+		first = nil
+	} else {
+		first = first[skip:]
+		skip = 0
+	}
+	if len(first) > 0 {
+		bufs = append(bufs, first)
+	}
+	if second = second[skip:]; len(second) > 0 {
+		bufs = append(bufs, second)
+	}
+	return bufs
 }
 
 // framesTouched counts the frames of the batch first‖second with at least

@@ -43,6 +43,8 @@ type Publisher struct {
 	done    chan struct{} // closed when Shutdown has finished
 	closed  atomic.Bool
 	clock   atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
+	epoch   time.Time    // read-only: monotonic origin for direct-write spacing
+	direct  directStats
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
 	wg       sync.WaitGroup
@@ -68,6 +70,7 @@ func New(url string, opts Options) (*Publisher, error) {
 		quit:  make(chan struct{}),
 		gone:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
+		epoch: time.Now(),
 	}
 	if opts.EventLoops > 0 {
 		p.r, err = reactor.Start(reactor.Config{Loops: opts.EventLoops, Logger: p.log})

@@ -76,6 +76,17 @@ type link struct {
 	flush  *reactor.Task // flushNow; read-only
 	closer *reactor.Task // close the connection; read-only
 	ls     *loopState    // set in OnOpen, read-only afterwards
+	side   *reactor.Side // set in OnOpen, read-only afterwards; nil: no direct writes
+
+	// A partial direct write's batch, handed to the loop: written by the
+	// writer between Side.Begin and Side.Finish(true), read by the loop
+	// once Side.Held reports it (see writeDirect).
+	held     [2][]byte
+	heldDone int
+	// batching: the loop's last writev of this connection carried more
+	// than one frame, so the stream is busy enough to batch: no direct
+	// writes. Written by the loop, read by publishers.
+	batching atomic.Bool
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       time.Time
@@ -137,7 +148,13 @@ func (s *stream) publish(payload []byte) bool {
 		s.lastPub.Store(now)
 	}
 	if l := s.link.Load(); l != nil && s.p.opts.FlushFrequency == 0 {
-		l.ls.loop.Post(l.flush)
+		if l.side == nil || !l.writeDirect() {
+			// Load again: a direct write may have overlapped a reconnect,
+			// whose first flush then found the frames in flight.
+			if l := s.link.Load(); l != nil {
+				l.ls.loop.Post(l.flush)
+			}
+		}
 	}
 	if d.Frames > 0 {
 		s.p.m.Lost(metrics.Overflow, d.Frames, d.Bytes)
@@ -196,6 +213,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	s.owner.Store(ownLoop)
 	s.dialing.Store(false) // the hand-off from the dial worker ends here
 	l.conn = c
+	l.side = c.Side()
 	l.opened = time.Now()
 	l.ls = s.p.loops[c.Loop().Index()]
 	l.ls.add(l)
@@ -222,6 +240,15 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s.link.Store(nil)
 	s.state.Store(stateBackoff)
 	l.ls.remove(l)
+	if l.side != nil && l.side.Held() { // final now: the Side is closed
+		first, second, done := l.takeHeld()
+		total := len(first) + len(second)
+		frames := s.ring.Frames()
+		lost, lostBytes := framesTouched(first, second, total-done)
+		s.ring.Release()
+		s.p.m.Transferred(frames-lost, total-lostBytes)
+		s.p.m.Lost(metrics.Disconnected, lost, lostBytes)
+	}
 	if l.unsentFrames > 0 { // never counted as sent: see flushNow
 		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)
 	}

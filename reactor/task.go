@@ -38,3 +38,7 @@ func (t *Task) Init(fn func()) {
 	}
 	t.fn = fn
 }
+
+// Pending reports whether the task is queued and has not started yet. A
+// snapshot; any goroutine.
+func (t *Task) Pending() bool { return t.pending.Load() }
