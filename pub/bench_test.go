@@ -48,6 +48,7 @@ func BenchmarkPublish(b *testing.B) {
 			// every burst.
 			const burst = 512
 			var inPublish time.Duration
+			direct0 := p.direct.writes.Load()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(payload)))
 			for i := 0; i < b.N; i += burst {
@@ -62,6 +63,7 @@ func BenchmarkPublish(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(inPublish.Nanoseconds())/float64(b.N), "publish-ns")
+			b.ReportMetric(float64(p.direct.writes.Load()-direct0)/float64(b.N), "direct/msg")
 		})
 	}
 	b.Run("flat-out", func(b *testing.B) {
