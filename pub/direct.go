@@ -12,9 +12,10 @@ import (
 // almost no cost, while a direct write costs a whole system call for it
 // (on the publishing goroutine, which then publishes nothing). So a stream
 // writes directly only when the loop's last writev for it carried a single
-// frame (link.batching), its loop (the Publisher's state on it) has written
-// nothing for directIdle, and at most once per directGap on average in
-// bursts of up to directBurst: traffic above that goes through the loop.
+// frame (link.batching), its loop has no task pending (a loop starved of
+// CPU gathers them) and has written nothing for this Publisher for
+// directIdle, and at most once per directGap per loop on average, in
+// bursts of up to directBurst. Traffic above that goes through the loop.
 //
 // The burst allowance covers timer granularity: where time.Sleep takes a
 // millisecond or more (2-vCPU VM here, measured 1.1 ms for 80 µs), a
@@ -45,10 +46,10 @@ func (ls *loopState) directAllowed(now int64) bool {
 	}
 	tat := ls.directTAT.Load()
 	next := max(tat, now) + int64(directGap)
-	if next-now > directBurst*int64(directGap) {
+	if next-now > directBurst*int64(directGap) || !ls.directTAT.CompareAndSwap(tat, next) {
 		return false
 	}
-	return ls.directTAT.CompareAndSwap(tat, next)
+	return true
 }
 
 // writeDirect writes the stream's buffered frames from the publishing
@@ -67,7 +68,7 @@ func (ls *loopState) directAllowed(now int64) bool {
 // The ring's in-flight bit keeps direct writes and the loop's writev apart:
 // whoever sets it is the ring's consumer until Release or Unpeek.
 func (l *link) writeDirect() bool {
-	if l.flush.Pending() || l.batching.Load() {
+	if l.flush.Pending() || l.batching.Load() || !l.ls.loop.Idle() {
 		return false // the loop comes anyway, or batches this stream
 	}
 	s, ls := l.s, l.ls

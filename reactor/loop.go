@@ -102,6 +102,10 @@ func (l *Loop) Post(t *Task) {
 	}
 }
 
+// Idle reports whether no task is pending on the loop: a snapshot, any
+// goroutine. A loop with tasks pending runs soon anyway.
+func (l *Loop) Idle() bool { return l.head.Load() == nil }
+
 // wake writes one byte to the loop's wake-up socket unless the reactor is
 // closing (see the type comment for why this never hits a closed fd).
 func (l *Loop) wake() {

@@ -95,6 +95,29 @@ func TestPostSemantics(t *testing.T) {
 			t.Fatalf("task ran %d times, want 1", n)
 		}
 	})
+	t.Run("Idle and Pending", func(t *testing.T) {
+		r := startReactor(t, Config{Loops: 1})
+		l := r.Loop(0)
+		release := blockLoop(t, l)
+		if !l.Idle() {
+			t.Fatal("Idle() = false with no task pending (the running one was taken)")
+		}
+		ran := make(chan struct{})
+		task := NewTask(func() { close(ran) })
+		l.Post(task)
+		if l.Idle() || !task.Pending() {
+			t.Fatalf("after Post: Idle() = %v, Pending() = %v", l.Idle(), task.Pending())
+		}
+		release()
+		wait(t, ran, "posted task")
+		if task.Pending() {
+			t.Fatal("Pending() = true after the task started")
+		}
+		onLoop(t, l, func() {})
+		if !l.Idle() {
+			t.Fatal("Idle() = false after every task ran")
+		}
+	})
 	t.Run("task re-posts itself", func(t *testing.T) {
 		r := startReactor(t, Config{Loops: 1})
 		l := r.Loop(0)

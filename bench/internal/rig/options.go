@@ -30,6 +30,9 @@ type Options struct {
 	// such a stream (pub.Stream.Buffered), as a producer that wants no
 	// loss would.
 	Overrun bool
+	// NoDirect sets the publisher's NoDirectWrite: every frame leaves
+	// through the event loop.
+	NoDirect bool
 
 	// Progress receives a line a second (rates, loss so far); nil prints none.
 	Progress io.Writer

@@ -48,6 +48,7 @@ func NewPub(o *Options, url string) (*Pub, error) {
 		KeepaliveTimeout: o.keepalive(),
 		FlushFrequency:   o.Flush,
 		NoDelay:          true,
+		NoDirectWrite:    o.NoDirect,
 		MaxPayload:       o.SizeMax,
 		MaxBuffer:        mb,
 		EventLoops:       o.PubLoops,
