@@ -8,3 +8,7 @@ var ErrClosed = errors.New("nanoq: reactor closed")
 
 // errNotSocket: EnrollSide got a net.Conn without a descriptor.
 var errNotSocket = errors.New("nanoq: reactor: connection has no socket descriptor")
+
+// errFDBudget: EnrollSide left out the Side to save descriptors (see
+// sideFDShare).
+var errFDBudget = errors.New("nanoq: reactor: descriptors scarce: no side writer")

@@ -126,8 +126,10 @@ func (r *Reactor) Enroll(nc net.Conn, h Handler) (*Conn, error) {
 
 // EnrollSide is Enroll for a connection that also gets a Side writer
 // (Conn.Side), on a duplicate of nc's descriptor that the connection keeps
-// until it closes. When the duplicate cannot be made (descriptors
-// exhausted) the connection is enrolled without one.
+// until it closes. The connection is enrolled without one when the
+// duplicate cannot be made, or when the process already uses a quarter of
+// its descriptor limit (RLIMIT_NOFILE): huge connection counts keep one
+// descriptor per connection.
 func (r *Reactor) EnrollSide(nc net.Conn, h Handler) (*Conn, error) {
 	return r.enrollConn(nc, h, true)
 }

@@ -38,7 +38,15 @@ type Side struct {
 	state atomic.Uint32 // side* bits
 }
 
-// dupSide returns a Side on a duplicate of nc's descriptor.
+// sideFDShare: a connection gets a Side only while the duplicate's number
+// (the lowest free one, so about the process's open descriptors) is below
+// this fraction of RLIMIT_NOFILE. Side costs a second descriptor per
+// connection; with tens of thousands of streams the limit matters more
+// than the latency of the few idle ones, so those stay on one descriptor.
+const sideFDShare = 4 // a quarter
+
+// dupSide returns a Side on a duplicate of nc's descriptor, or errFDBudget
+// when descriptors are too scarce to spend one on it.
 func dupSide(nc net.Conn) (*Side, error) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
@@ -54,6 +62,11 @@ func dupSide(nc net.Conn) (*Side, error) {
 	}
 	if derr != nil {
 		return nil, derr
+	}
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || uint64(fd) >= rl.Cur/sideFDShare {
+		_ = unix.Close(fd)
+		return nil, errFDBudget
 	}
 	return &Side{fd: fd}, nil
 }
