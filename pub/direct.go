@@ -84,7 +84,7 @@ func (l *link) writeDirect() bool {
 		side.Finish(false)
 		return !busy // empty: the loop wrote them meanwhile
 	}
-	if !side.Quiet() { // the loop buffered output before our Peek
+	if !side.Clear() { // the loop buffered output, or the connection closed, before our Peek
 		l.giveBack()
 		side.Finish(false)
 		return false
@@ -110,19 +110,28 @@ func (l *link) writeDirect() bool {
 	// The socket took part of the batch: the rest must follow before any
 	// other byte, so the loop takes it over, still in flight.
 	s.p.direct.partial.Add(1)
-	l.held, l.heldDone = [2][]byte{first, second}, n
+	l.heldDone = n
 	if side.Finish(true) {
 		return false
 	}
-	// The connection closed meanwhile: the frames it took count as sent,
-	// the others as lost.
-	l.held = [2][]byte{}
-	frames := s.ring.Frames()
-	lostFrames, lostBytes := framesTouched(first, second, total-n)
+	// The connection closed meanwhile.
+	l.heldDone = 0
+	l.settlePartial(first, second, n)
 	s.ring.Release()
-	s.p.m.Transferred(frames-lostFrames, total-lostBytes)
-	s.p.m.Lost(metrics.Disconnected, lostFrames, lostBytes)
-	return true
+	// Frames put meanwhile may have found the next connection's first
+	// flush refused (busy): the caller posts it if any are left.
+	return s.ring.Len() == 0
+}
+
+// settlePartial counts the frames of a batch whose first sent bytes are all
+// that will ever be written: the frames wholly within them as sent, the
+// others as lost. The caller is the ring's consumer and Releases after.
+func (l *link) settlePartial(first, second []byte, sent int) {
+	total := len(first) + len(second)
+	frames := l.s.ring.Frames()
+	lost, lostBytes := framesTouched(first, second, total-sent)
+	l.s.p.m.Transferred(frames-lost, total-lostBytes)
+	l.s.p.m.Lost(metrics.Disconnected, lost, lostBytes)
 }
 
 // giveBack returns a direct write's frames to the ring for the loop. If the
@@ -137,8 +146,8 @@ func (l *link) giveBack() {
 // many of its bytes are on the wire already, making the loop its consumer.
 // Loop only, after Side.Held reported true.
 func (l *link) takeHeld() (first, second []byte, done int) {
-	first, second, done = l.held[0], l.held[1], l.heldDone
-	l.held, l.heldDone = [2][]byte{}, 0
+	first, second = l.s.ring.Peeked()
+	done, l.heldDone = l.heldDone, 0
 	l.side.Unhold()
 	return first, second, done
 }

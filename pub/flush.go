@@ -130,8 +130,12 @@ func (l *link) flushNow() {
 			l.batching.Store(b)
 		}
 		if err != nil {
+			if done > 0 { // what the direct write sent counts as sent
+				l.settlePartial(first, second, done)
+			} else {
+				s.p.m.Lost(metrics.Disconnected, frames, n)
+			}
 			s.ring.Release()
-			s.p.m.Lost(metrics.Disconnected, frames, n)
 			return
 		}
 		// Frames the socket took count as sent now; those with bytes left

@@ -78,10 +78,10 @@ type link struct {
 	ls     *loopState    // set in OnOpen, read-only afterwards
 	side   *reactor.Side // set in OnOpen, read-only afterwards; nil: no direct writes
 
-	// A partial direct write's batch, handed to the loop: written by the
-	// writer between Side.Begin and Side.Finish(true), read by the loop
-	// once Side.Held reports it (see writeDirect).
-	held     [2][]byte
+	// A partial direct write's bytes on the wire, its batch (the ring's
+	// Peek in flight) handed to the loop: written by the writer between
+	// Side.Begin and Side.Finish(true), read by the loop once Side.Held
+	// reports it (see writeDirect).
 	heldDone int
 	// batching: the loop's last writev of this connection carried more
 	// than one frame, so the stream is busy enough to batch: no direct
@@ -242,12 +242,8 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	l.ls.remove(l)
 	if l.side != nil && l.side.Held() { // final now: the Side is closed
 		first, second, done := l.takeHeld()
-		total := len(first) + len(second)
-		frames := s.ring.Frames()
-		lost, lostBytes := framesTouched(first, second, total-done)
+		l.settlePartial(first, second, done)
 		s.ring.Release()
-		s.p.m.Transferred(frames-lost, total-lostBytes)
-		s.p.m.Lost(metrics.Disconnected, lost, lostBytes)
 	}
 	if l.unsentFrames > 0 { // never counted as sent: see flushNow
 		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)

@@ -78,11 +78,12 @@ func (s *Side) Begin() bool {
 	return s.state.Load() == 0 && s.state.CompareAndSwap(0, sideBusy)
 }
 
-// Quiet reports whether the reactor held no output for the connection at
-// the loop's last look. A writer that has excluded the loop's writes (see
-// Side) checks it again before writing: the loop may have buffered output
-// between Begin and that exclusion. Any goroutine.
-func (s *Side) Quiet() bool { return s.state.Load()&sideOutput == 0 }
+// Clear reports whether the connection is still open and the reactor held
+// no output for it at the loop's last look. A writer that has excluded the
+// loop's writes (see Side) checks it again before writing: between Begin
+// and that exclusion the loop may have buffered output, or the connection
+// may have closed (and a new one taken over the stream). Any goroutine.
+func (s *Side) Clear() bool { return s.state.Load()&(sideOutput|sideClosed) == 0 }
 
 // Writev writes first‖second with one non-blocking system call and returns
 // how many bytes the socket took: possibly fewer, and 0 with a nil error

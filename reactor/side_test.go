@@ -65,7 +65,7 @@ func TestSideWrites(t *testing.T) {
 			// The reactor holding output makes Begin refuse until the loop
 			// sees it drained.
 			onLoop(t, c.Loop(), func() { s.setOutput(true) })
-			if s.Quiet() || s.Begin() {
+			if s.Clear() || s.Begin() {
 				t.Fatal("Begin accepted while the reactor holds output")
 			}
 			onLoop(t, c.Loop(), func() {
@@ -73,8 +73,8 @@ func TestSideWrites(t *testing.T) {
 					t.Errorf("OutboundBuffered = %d", ob)
 				}
 			})
-			if !s.Quiet() {
-				t.Fatal("not quiet after the loop saw nothing buffered")
+			if !s.Clear() {
+				t.Fatal("not clear after the loop saw nothing buffered")
 			}
 
 			// Closing while a write is in progress: the writer's Finish
@@ -84,6 +84,9 @@ func TestSideWrites(t *testing.T) {
 			}
 			onLoop(t, c.Loop(), c.Close)
 			rec.waitClosed(t)
+			if s.Clear() {
+				t.Fatal("Clear() = true after the connection closed")
+			}
 			if !fdOpen(s.fd) {
 				t.Fatal("descriptor closed under a write in progress")
 			}

@@ -99,8 +99,11 @@ func (b *Bytes) free(t uint64) bool {
 // out by the consumer and are not counted.
 //
 // Discard is safe for concurrent use. It takes the producers' lock; if it
-// runs while the consumer is inside Peek, it yields until that Peek returns
-// (a bounded walk over frame headers, never I/O).
+// runs while the consumer is inside Peek, it yields until that Peek has
+// published the end of what it took: a few instructions when everything
+// fits, else a bounded walk over frame headers, never I/O. When consumers
+// take turns (TryPeekBytes), that consumer may be a goroutine other than
+// Discard's caller, so an event loop calling Discard can yield to it.
 func (b *Bytes) Discard() (d Dropped) {
 	t := b.lock()
 	defer b.unlock(t)

@@ -61,7 +61,12 @@ func (b *Bytes) TryPeekBytes(max int) (first, second []byte, busy bool) {
 	p := *b.buf.Load()
 
 	end, frames := t, -1 // all of it; frames unknown until Frames counts them
-	if max <= 0 || t-h > uint64(max) {
+	if max > 0 && t-h <= uint64(max) {
+		// The common case: publish the end at once. Discard, on the
+		// loop, yields until it sees it (see flight), and another
+		// goroutine may be this consumer (see TryPeekBytes).
+		b.flight.Store(end)
+	} else {
 		// Walk whole frames up to max bytes (the first one at least).
 		end, frames = h+bytesFrameLen(p, h), 1
 		for max > 0 && end < t {
@@ -73,7 +78,9 @@ func (b *Bytes) TryPeekBytes(max int) (first, second []byte, busy bool) {
 			frames++
 		}
 	}
-	b.flight.Store(end)
+	if frames >= 0 {
+		b.flight.Store(end)
+	}
 	b.peeked, b.peekEnd = true, end
 	b.peekStart, b.peekFrames = h, frames
 
@@ -83,6 +90,23 @@ func (b *Bytes) TryPeekBytes(max int) (first, second []byte, busy bool) {
 		return p[i : i+n : i+n], nil, false
 	}
 	return p[i:size:size], p[: n-(size-i) : n-(size-i)], false
+}
+
+// Peeked returns the bytes taken by the Peek in flight again, as that Peek
+// returned them (from the current buffer, which holds the same bytes).
+// For a consumer that takes over another goroutine's Peek. Consumer only,
+// before Release or Unpeek.
+func (b *Bytes) Peeked() (first, second []byte) {
+	if !b.peeked {
+		return nil, nil
+	}
+	p := *b.buf.Load()
+	size := uint64(len(p))
+	i, n := b.peekStart&(size-1), b.peekEnd-b.peekStart
+	if i+n <= size {
+		return p[i : i+n : i+n], nil
+	}
+	return p[i:size:size], p[: n-(size-i) : n-(size-i)]
 }
 
 // Frames returns the number of frames the last PeekBytes took (0 if it took

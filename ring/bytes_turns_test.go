@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"math/rand/v2"
@@ -161,5 +162,32 @@ func TestBytesConsumersTakeTurns(t *testing.T) {
 	}
 	if unpeeks.Load() == 0 {
 		t.Fatal("no Unpeek happened: the test did not exercise giving back")
+	}
+}
+
+// Peeked returns what the Peek in flight took, also after a Put grew the
+// buffer and across the wrap.
+func TestBytesPeeked(t *testing.T) {
+	b := NewBytes(1 << 12)
+	for i := range 5 { // 5 × 101 B: the next frames wrap the 512 B buffer
+		b.Put(bytes.Repeat([]byte{byte(i)}, 100))
+	}
+	b.PeekBytes(1 << 12)
+	b.Release()
+	b.Put(bytes.Repeat([]byte{7}, 100))
+	b.Put(bytes.Repeat([]byte{8}, 100))
+	first, second := b.PeekBytes(1 << 12)
+	if len(second) == 0 {
+		t.Fatal("test setup: the Peek does not wrap")
+	}
+	want := string(first) + string(second)
+	b.Put(bytes.Repeat([]byte{9}, 1000)) // grows the buffer under the Peek
+	f2, s2 := b.Peeked()
+	if got := string(f2) + string(s2); got != want {
+		t.Fatalf("Peeked = %d bytes, differ from the Peek's %d", len(got), len(want))
+	}
+	b.Release()
+	if f, s := b.Peeked(); f != nil || s != nil {
+		t.Fatal("Peeked after Release returned bytes")
 	}
 }
