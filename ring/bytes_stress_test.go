@@ -23,6 +23,17 @@ func bytesStressPayload(rng *rand.Rand, buf, noise []byte, producer int, seq uin
 	return p
 }
 
+// bytesStressSource returns a producer's random source, payload buffer and
+// noise to fill payloads from.
+func bytesStressSource(seed, id uint64) (rng *rand.Rand, buf, noise []byte) {
+	rng = rand.New(rand.NewPCG(seed, id))
+	buf, noise = make([]byte, 3000), make([]byte, 8192)
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	return rng, buf, noise
+}
+
 func bytesStressSum(p []byte) uint32 {
 	return crc32.Update(crc32.ChecksumIEEE(p[:9]), crc32.IEEETable, p[bytesStressHeader:])
 }
@@ -62,11 +73,7 @@ func bytesStress(t *testing.T, long bool) {
 	)
 	for id := range producers {
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(1, uint64(id)))
-			buf, noise := make([]byte, 3000), make([]byte, 8192)
-			for i := range noise {
-				noise[i] = byte(rng.Uint32())
-			}
+			rng, buf, noise := bytesStressSource(1, uint64(id))
 			for seq := uint64(1); seq <= perProd; seq++ {
 				d := b.Put(bytesStressPayload(rng, buf, noise, id, seq))
 				dropped.Add(int64(d.Frames))

@@ -89,11 +89,7 @@ func TestBytesConsumersTakeTurns(t *testing.T) {
 	)
 	for id := range producers {
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(3, uint64(id)))
-			buf, noise := make([]byte, 3000), make([]byte, 8192)
-			for i := range noise {
-				noise[i] = byte(rng.Uint32())
-			}
+			rng, buf, noise := bytesStressSource(3, uint64(id))
 			for seq := uint64(1); seq <= perProd; seq++ {
 				dropped.Add(int64(b.Put(bytesStressPayload(rng, buf, noise, id, seq)).Frames))
 				if id == 0 && seq%700 == 0 {
