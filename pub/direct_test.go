@@ -41,18 +41,24 @@ func checkSeqPayload(p []byte) (key byte, seq uint64, ok bool) {
 func TestDirectWriteIdleStream(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
+		unix     bool
 		opts     Options
 		wantSome bool
 	}{
-		{"default", Options{NoDelay: true}, true},
-		{"NoDirectWrite", Options{NoDelay: true, NoDirectWrite: true}, false},
-		{"FlushFrequency", Options{NoDelay: true, FlushFrequency: time.Millisecond}, false},
+		{"default", false, Options{NoDelay: true}, true},
+		{"unix socket", true, Options{}, true},
+		{"NoDirectWrite", false, Options{NoDelay: true, NoDirectWrite: true}, false},
+		{"FlushFrequency", false, Options{NoDelay: true, FlushFrequency: time.Millisecond}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 300
 			m, reg := nettest.NewMetrics(t)
 			r := newReceived()
-			s := startSub(t, nettest.TCPURL, r)
+			addr := nettest.TCPURL
+			if tc.unix {
+				addr = "unix://" + nettest.UnixPath(t)
+			}
+			s := startSub(t, addr, r)
 			tc.opts.Metrics = m
 			p := newPub(t, url(s), tc.opts)
 			rng := rand.New(rand.NewPCG(1, 2))
