@@ -4,7 +4,7 @@
 // address>). Its flags and its JSON result are those of every benchmark
 // binary of the suite (see package bench and bench/harness); nanoQ's own
 // flags are -flush, -pub-loops, -sub-loops, -delivery, -maxbuffer,
-// -queuebytes and -overrun.
+// -queuebytes, -overrun and -nodirect.
 //
 //	go run ./bench/cmd/nqbench                               # 10 s, 1 stream, 100 B
 //	go run ./bench/cmd/nqbench -streams 100 -size 64-1024 -json
