@@ -24,16 +24,16 @@ const (
 
 // loopState is a Publisher's state on one event loop. Fields other than the
 // read-only p, loop and tasks are event-loop only, except timer, whose
-// callback only posts a task.
+// callback only posts a task, and the two atomics at the end.
+//
+// Every Publish reads loop (to post); the fields the loop writes per batch
+// (iov, wroteAt) come last, so that they do not share its cache line.
 type loopState struct {
 	p        *Publisher
 	loop     *reactor.Loop
 	flushAll *reactor.Task // FlushFrequency > 0: flush every stream of the loop
 	retry    *reactor.Task // look at blocked streams again
 	timer    *time.Timer   // posts retry
-
-	directTAT atomic.Int64 // any goroutine: direct writes' rate limit (directAllowed)
-	wroteAt   atomic.Int64 // written by the loop: when flushNow last wrote, ns since Publisher.epoch
 
 	conns      []*link // open connections on this loop
 	blocked    []*link
@@ -43,6 +43,9 @@ type loopState struct {
 
 	unblocked, expired []*link   // scratch for retryBlocked
 	iov                [2][]byte // scratch for flushNow's writev (flushes on a loop never nest)
+
+	wroteAt   atomic.Int64 // written by the loop: when flushNow last wrote, ns since Publisher.epoch
+	directTAT atomic.Int64 // any goroutine: direct writes' rate limit (directAllowed)
 }
 
 func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
