@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -258,5 +259,95 @@ func TestDirectWriteStress(t *testing.T) {
 	}
 	if p.direct.writes.Load() == 0 {
 		t.Fatal("no direct writes: the test did not exercise them")
+	}
+}
+
+// TestDirectWriteReconnects: a subscriber that resets its connections now
+// and then while a publisher alternates pauses (direct writes) and bursts.
+// Every frame received must be intact, none twice, each connection's in
+// publish order; and the publisher must account for every message as sent
+// or lost.
+func TestDirectWriteReconnects(t *testing.T) {
+	const total = 20000
+	m, reg := nettest.NewMetrics(t)
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	var (
+		mu      sync.Mutex
+		seen    = map[uint64]bool{}
+		resets  atomic.Int64
+		readers sync.WaitGroup
+		bad     atomic.Value
+	)
+	done := make(chan struct{})
+	go func() {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for c := range conns {
+			limit := 50 + rng.IntN(2000) // frames to read before resetting
+			readers.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				last := int64(-1)
+				for i := 0; ; i++ {
+					f, err := readFrame(br)
+					if err != nil {
+						return
+					}
+					_, seq, ok := checkSeqPayload(f)
+					mu.Lock()
+					switch {
+					case !ok:
+						bad.Store("corrupt frame")
+					case int64(seq) <= last:
+						bad.Store("out of order on one connection")
+					case seen[seq]:
+						bad.Store("received twice")
+					}
+					seen[seq] = true
+					mu.Unlock()
+					last = int64(seq)
+					if i == limit {
+						c.(*net.TCPConn).SetLinger(0) // close with RST
+						resets.Add(1)
+						return
+					}
+				}
+			})
+		}
+		close(done)
+	}()
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{Metrics: m, NoDelay: true, MaxBuffer: 1 << 20, MaxPayload: 4 << 10})
+	h := p.Stream("k")
+	rng := rand.New(rand.NewPCG(9, 10))
+	buf := make([]byte, 4<<10)
+	for i := range total {
+		if err := h.Publish(seqPayload(buf[:13+rng.IntN(300)], 1, uint64(i), rng)); err != nil {
+			t.Fatal(err)
+		}
+		if i%20 == 0 {
+			time.Sleep(100 * time.Microsecond) // idle: direct writes
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Log("Close:", err) // a drain cut short by a reset is counted lost
+	}
+	ln.Close()
+	readers.Wait()
+	if b := bad.Load(); b != nil {
+		t.Fatal(b)
+	}
+	sent := nettest.Sum(t, reg, "nanoq_pub_messages_total", "")
+	lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "")
+	mu.Lock()
+	got := len(seen)
+	mu.Unlock()
+	t.Logf("published %d, sent %v, lost %v, received %d, resets %d, direct writes %d", total, sent, lost, got, resets.Load(), p.direct.writes.Load())
+	if int(sent+lost) != total {
+		t.Fatalf("sent %v + lost %v != published %d", sent, lost, total)
+	}
+	if float64(got) > sent {
+		t.Fatalf("received %d > sent %v", got, sent)
+	}
+	if resets.Load() == 0 || p.direct.writes.Load() == 0 {
+		t.Fatal("no reset or no direct write: the test did not exercise them")
 	}
 }
