@@ -3,114 +3,199 @@ package ring
 import (
 	"context"
 	"io"
+	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
-// Slot-count rule: one slot per queueBytesPerSlot bytes of maxBytes, rounded
-// up to a power of two and kept within [queueMinSlots, queueMaxSlots].
-const (
-	queueBytesPerSlot = 256
-	queueMinSlots     = 16
-	queueMaxSlots     = 1 << 14
-	// queueMaxSpins bounds how often in a row Put retries, while no other
-	// goroutine makes progress, when the room it needs is held by another
-	// goroutine for a few instructions (see Queue and queueStall).
-	queueMaxSpins = 64
-)
-
-// Queue is the subscriber's bounded receive queue: event loops Put frames,
-// Receive callers Get them. Every method is safe for concurrent use by any
-// number of goroutines.
+// Queue is the subscriber's receive queue: one [Lane] per event loop, each
+// filled by its loop alone, and any number of Get callers taking frames from
+// the lanes in turn. See the package documentation for the algorithm.
 //
-// Put never blocks and takes no lock: producers and Get callers share only
-// atomics and an array of slots, a bounded MPMC array queue after Dmitry
-// Vyukov (see queue_slots.go). An event loop therefore never waits for user
-// code. Put copies the payload into a pooled buffer, so the caller may reuse
-// its slice at once; steady-state Put and Get allocate nothing.
+// Bound: the records of all lanes together never exceed the limit given to
+// NewQueue. A record is the payload plus RecordOverhead bytes at most (an
+// 8-byte header and padding to a multiple of 8). When a Put does not fit,
+// the oldest records of the lane holding the most go first; the new frame
+// itself is dropped only when it is larger than the limit, when the queue is
+// closed, or when the room it needs is held by a Get that is copying out of
+// it (see Lane.Put). Lanes hold only what they need (they start empty, grow
+// in powers of two, and Trim gives memory back), so the buffers of all lanes
+// stay below about twice the limit plus 64 KiB per lane.
 //
-// Bounds: the payload bytes queued never exceed maxBytes, and the frames
-// queued never exceed the slot count: maxBytes/256 rounded up to a power of
-// two, within [16, 16384] (so many tiny frames cannot pile up without limit).
-// Buffers are sized to powers of two, so the memory held can reach about
-// twice maxBytes.
-//
-// Drop oldest: when a frame does not fit, Put takes the oldest frames out,
-// as a consumer would, until it does, and reports them in its Dropped. nanoQ
-// carries real-time streams, where a newer message supersedes older ones: a
-// reader that falls behind gets the freshest data plus an exact count of what
-// it missed, never a queue full of stale data that blocks the new. The new
-// frame itself is dropped instead (Dropped.Self) only when it is larger than
-// maxBytes, when the queue is closed, or when the room it needs is held by a
-// stalled goroutine: a Put that has reserved bytes or claimed a slot but not
-// yet published its frame, or a Get or Put that has claimed the oldest frame
-// but not yet freed its slot. Those windows are a few instructions long, so
-// this takes a goroutine descheduled inside one. Put keeps retrying while
-// other goroutines make progress, and gives up rather than wait after
-// queueMaxSpins tries without any. On an oversubscribed machine (more busy
-// producers than cores) such a stall can last a scheduler time slice, during
-// which a full queue drops new frames instead of old ones; the accounting
-// stays exact. Likewise a Get waits at a slot claimed but not yet filled,
-// even when later frames are ready, until that Put runs again and signals.
-//
-// Close discards the frames still queued and reports them in its Dropped, so
-// the subscriber counts them lost; every waiting and later Get returns
-// ErrClosed, and later Puts are dropped (Self). Every frame Put is thus
-// accounted exactly once: returned by Get (io.ErrShortBuffer included), or
-// reported by exactly one Put or Close.
+// Every frame Put is accounted exactly once: returned by Get (io.ErrShortBuffer
+// included), or reported in the Dropped of exactly one Put, Publish or Close.
 type Queue struct {
-	// Set by NewQueue; read-only afterwards.
-	maxBytes int64
-	mask     uint64 // len(slots) - 1
-	slots    []queueSlot
-	ready    chan struct{} // capacity 1: "a frame may be waiting"; sent without blocking, received by waiting Gets
-	done     chan struct{} // closed by the first Close
-	// waitHook, set only by tests before use, runs in Get's slow path at
-	// stage 0 (before announcing the wait) and 1 (just before blocking).
-	waitHook func(stage int)
+	_ noCopy
 
-	// Atomic; the two hot cursors sit on cache lines of their own.
-	_   cacheLinePad
-	enq atomic.Uint64 // next position to fill; producers claim it by CAS
-	_   [cacheLine - 8]byte
-	deq atomic.Uint64 // next position to empty; Gets, dropping Puts and Close claim it by CAS
-	_   [cacheLine - 8]byte
-	// bytes is the payload queued plus the bytes reserved by Puts in
-	// progress; it never exceeds maxBytes.
-	bytes atomic.Int64
-	// waiting counts Gets that are about to block or blocked; Put signals
-	// ready only when it is non-zero.
-	waiting atomic.Int32
-	closed  atomic.Bool
+	// Set by NewQueue; read-only afterwards.
+	lanes  []*Lane
+	limit  int64  // bound on the record bytes of all lanes
+	maxCap uint64 // the largest lane buffer
+	chunk  int64  // budget a lane reserves at a time
+	ready  chan struct{}
+	done   chan struct{} // closed by End (and so by Close)
+
+	// endErr is what Get returns after End once the lanes are empty;
+	// written inside endOnce, before done is closed.
+	endErr  error
+	endOnce sync.Once
+
+	_ cacheLinePad
+	// Read by every Publish, written rarely.
+	waiting atomic.Int32 // Gets about to block or blocked: Publish signals ready only then
+	closed  atomic.Bool  // set by Close: Put drops, Get returns endErr
+	_       cacheLinePad
+	next    atomic.Uint32 // the lane whose turn it is (see tryGet)
+	_       cacheLinePad
+	// used is the record bytes in the lanes (claimed ones until their Get
+	// is done) plus the budget lanes have reserved and not yet spent; it
+	// never exceeds limit. Lanes reserve by CAS, chunk bytes at a time, and
+	// give back the rest at Publish; Get and drops subtract.
+	used atomic.Int64
+	_    cacheLinePad
 }
 
-// NewQueue returns a queue holding at most maxBytes of payload. It panics if
-// maxBytes is not positive.
-func NewQueue(maxBytes int) *Queue {
-	if maxBytes <= 0 {
-		panic("ring: NewQueue: maxBytes must be positive")
+// RecordOverhead is the most bytes a queued frame takes beyond its payload.
+const RecordOverhead = recordHeader + 7
+
+const (
+	recordHeader = 8        // payload length and stream, little-endian uint32 each
+	laneMinCap   = 64 << 10 // a lane's first buffer
+	laneTurn     = 64       // frames a lane gives Get in a row while others wait
+	maxQueue     = 1 << 40
+)
+
+// recordSize is the bytes a frame of n payload bytes takes in a lane.
+func recordSize(n int) uint64 { return recordHeader + (uint64(n)+7)&^7 }
+
+// NewQueue returns a queue of the given number of lanes whose records never
+// exceed limit bytes in all. It panics unless lanes > 0 and 0 < limit <= 1 TiB.
+func NewQueue(limit, lanes int) *Queue {
+	if lanes <= 0 || limit <= 0 || limit > maxQueue {
+		panic("ring: NewQueue: lanes or limit out of range")
 	}
-	n := queueSlotsFor(maxBytes)
+	maxCap := uint64(laneMinCap)
+	for maxCap < uint64(limit) {
+		maxCap <<= 1
+	}
+	if maxCap-uint64(limit) < uint64(limit)/4 {
+		// Room for a record being copied out, and records dropped behind
+		// it, beside a full budget (see Lane.makeRoom).
+		maxCap <<= 1
+	}
 	q := &Queue{
-		maxBytes: int64(maxBytes),
-		mask:     uint64(n - 1),
-		slots:    make([]queueSlot, n),
-		ready:    make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		limit:  int64(limit),
+		maxCap: maxCap,
+		chunk:  min(max(int64(limit)/int64(8*lanes), 1<<12), 1<<16),
+		ready:  make(chan struct{}, 1),
+		done:   make(chan struct{}),
 	}
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
+	q.lanes = make([]*Lane, lanes)
+	for i := range q.lanes {
+		q.lanes[i] = &Lane{q: q, idx: i}
 	}
 	return q
 }
 
-// queueSlotsFor applies the slot-count rule to maxBytes.
-func queueSlotsFor(maxBytes int) int {
-	want := maxBytes / queueBytesPerSlot
-	n := queueMinSlots
-	for n < want && n < queueMaxSlots {
-		n <<= 1
+// Lane returns lane i, 0 <= i < the number of lanes.
+func (q *Queue) Lane(i int) *Lane { return q.lanes[i] }
+
+// Get copies the oldest frame of the next lane in turn into buf[:cap(buf)]
+// and returns its length and stream. When cap(buf) is too small the frame is
+// discarded and Get returns its length and stream with io.ErrShortBuffer (the
+// caller counts it lost). Get waits for a frame until ctx is done
+// (ctx.Err()); a frame already queued is returned even then. After End, Get
+// returns what is queued and then End's error; after Close, Close's (or an
+// earlier End's) error at once. Safe for concurrent use; zero allocations.
+func (q *Queue) Get(ctx context.Context, buf []byte) (n int, stream uint32, err error) {
+	for {
+		if q.closed.Load() {
+			return 0, 0, q.endErr
+		}
+		n, stream, r := q.tryGet(buf)
+		if r == laneEmpty {
+			select {
+			case <-q.done:
+				// No lane puts any more; a frame published just before
+				// End is visible to this second look.
+				if n, stream, r = q.tryGet(buf); r == laneEmpty {
+					return 0, 0, q.endErr
+				}
+			default:
+			}
+		}
+		if r == laneEmpty {
+			// Announce the wait, then look again: a Publish that came
+			// before it is seen by this look, a later one sees waiting
+			// and signals (sequentially consistent atomics).
+			q.waiting.Add(1)
+			if n, stream, r = q.tryGet(buf); r == laneEmpty {
+				select {
+				case <-q.ready:
+				case <-q.done:
+				case <-ctx.Done():
+					q.waiting.Add(-1)
+					return 0, 0, ctx.Err()
+				}
+			}
+			q.waiting.Add(-1)
+		}
+		switch r {
+		case laneTaken:
+			// The token this Get may have consumed stood for every frame
+			// published so far: hand it on if another Get waits.
+			if q.waiting.Load() > 0 && q.pending() {
+				q.signal()
+			}
+			if n > cap(buf) {
+				return n, stream, io.ErrShortBuffer
+			}
+			return n, stream, nil
+		case laneBusy:
+			runtime.Gosched() // another Get copies out of that lane right now
+		}
 	}
-	return n
+}
+
+// tryGet takes a frame from the first lane, starting at the one whose turn
+// it is, that has one and is not busy. A lane keeps the turn while it has
+// frames, up to laneTurn of them (see Lane.take).
+func (q *Queue) tryGet(buf []byte) (n int, stream uint32, r laneResult) {
+	if len(q.lanes) == 1 {
+		return q.lanes[0].take(buf)
+	}
+	start := int(q.next.Load())
+	busy := false
+	for i := range q.lanes {
+		j := start + i
+		if j >= len(q.lanes) {
+			j -= len(q.lanes)
+		}
+		n, stream, r = q.lanes[j].take(buf)
+		switch r {
+		case laneTaken:
+			if j != start {
+				q.next.Store(uint32(j))
+			}
+			return n, stream, r
+		case laneBusy:
+			busy = true
+		}
+	}
+	if busy {
+		return 0, 0, laneBusy
+	}
+	return 0, 0, laneEmpty
+}
+
+// pending reports whether some lane holds a published frame now.
+func (q *Queue) pending() bool {
+	for _, l := range q.lanes {
+		if l.head.Load() != l.tail.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // signal wakes one waiting Get, or leaves a token for the next one.
@@ -121,78 +206,79 @@ func (q *Queue) signal() {
 	}
 }
 
-// Get copies the oldest frame into buf[:cap(buf)] and returns its length and
-// stream. When cap(buf) is too small the frame is discarded and Get returns
-// its length and stream with io.ErrShortBuffer (the caller counts it lost).
-// It waits for a frame until ctx is done (ctx.Err()) or the queue is closed
-// (ErrClosed), with no missed wake-ups. A frame already queued is returned
-// even when ctx is done. Zero allocations.
-func (q *Queue) Get(ctx context.Context, buf []byte) (n int, stream uint32, err error) {
-	for {
-		if q.closed.Load() {
-			return 0, 0, ErrClosed
-		}
-		if _, fb, st, ok := q.tryDequeue(); ok {
-			return q.deliver(fb, st, buf)
-		}
-		// Announce the wait, then look again: a Put that published before
-		// seeing waiting > 0 is caught by this second look; any later Put
-		// sees it and signals (all four steps are sequentially consistent).
-		if q.waitHook != nil {
-			q.waitHook(0)
-		}
-		q.waiting.Add(1)
-		if _, fb, st, ok := q.tryDequeue(); ok {
-			q.waiting.Add(-1)
-			return q.deliver(fb, st, buf)
-		}
-		if q.waitHook != nil {
-			q.waitHook(1)
-		}
-		select {
-		case <-q.ready:
-		case <-q.done:
-		case <-ctx.Done():
-			q.waiting.Add(-1)
-			return 0, 0, ctx.Err()
-		}
-		q.waiting.Add(-1)
-	}
+// Len returns the record bytes queued, plus budget the lanes have reserved
+// for a batch in progress: a snapshot, any goroutine.
+func (q *Queue) Len() int { return int(q.used.Load()) }
+
+// End says that no lane will Put any more: Get returns the frames still
+// queued, then err (which should match ErrClosed with errors.Is). Only the
+// first End (or Close) sets the error. Any goroutine.
+func (q *Queue) End(err error) {
+	q.endOnce.Do(func() {
+		q.endErr = err
+		close(q.done)
+	})
 }
 
-// deliver passes the wake-up on when more frames are ready, then copies the
-// frame taken out to the caller and recycles its buffer.
-func (q *Queue) deliver(fb *[]byte, stream uint32, buf []byte) (int, uint32, error) {
-	// The token this Get may have consumed stood for every frame published
-	// so far; hand it on if another Get waits and a frame is left.
-	if q.waiting.Load() > 0 && q.pending() {
-		q.signal()
-	}
-	n := len(*fb)
-	if n > cap(buf) {
-		queuePutBuf(fb)
-		return n, stream, io.ErrShortBuffer
-	}
-	copy(buf[:n], *fb)
-	queuePutBuf(fb)
-	return n, stream, nil
-}
-
-// Len returns the payload bytes queued now, including those of Puts in
-// progress (a snapshot; any goroutine).
-func (q *Queue) Len() int { return int(q.bytes.Load()) }
-
-// Close wakes every waiting Get (they return ErrClosed), discards what is
-// queued and reports it (payload bytes). Later Puts are dropped and reported (Self); later
-// Gets return ErrClosed. A second Close returns a zero Dropped.
-func (q *Queue) Close() Dropped {
+// Close discards what is queued and reports it; every later Get returns at
+// once with the error of the first End, or ErrClosed, and later Puts are
+// dropped (Self). A second Close returns a zero Dropped. Any goroutine; it
+// waits for Gets copying out of a lane to finish that frame.
+func (q *Queue) Close() (d Dropped) {
+	q.End(ErrClosed)
 	if !q.closed.CompareAndSwap(false, true) {
-		return Dropped{}
+		return d
 	}
-	close(q.done)
-	// A Put still publishing is not lost: it sees closed after publishing
-	// and drains the queue itself.
-	var d Dropped
-	q.drain(&d, ^uint64(0))
+	for _, l := range q.lanes {
+		l.discard(&d)
+	}
 	return d
+}
+
+// reserve raises l's credit to at least rec bytes of budget, dropping the
+// oldest records while the queue is full. It fails when nothing can be
+// dropped (see dropOldest).
+func (q *Queue) reserve(l *Lane, rec int64, d *Dropped) bool {
+	need := rec - l.credit
+	collected := false
+	for {
+		u := q.used.Load()
+		if free := q.limit - u; free >= need {
+			take := min(max(need, q.chunk), free)
+			if q.used.CompareAndSwap(u, u+take) {
+				l.credit += take
+				return true
+			}
+			continue
+		}
+		if !collected {
+			// Budget Gets have freed but not yet given back.
+			for _, o := range q.lanes {
+				o.collect()
+			}
+			collected = true
+			continue
+		}
+		if !q.dropOldest(l, d, uint64(max(need, q.chunk))) {
+			return false
+		}
+	}
+}
+
+// dropOldest drops the oldest records, want bytes of them if there are, of
+// the lane holding the most published records, or of self when that lane is
+// busy with a Get, and counts them in d. It fails when there is none to drop.
+func (q *Queue) dropOldest(self *Lane, d *Dropped, want uint64) bool {
+	var victim *Lane
+	var most uint64
+	for _, l := range q.lanes {
+		h := l.head.Load() // before tail: head never passes a tail loaded later
+		if n := l.tail.Load() - h; n > most {
+			most, victim = n, l
+		}
+	}
+	if victim != nil && victim != self && victim.dropHead(d, want) {
+		return true
+	}
+	return self.dropOwn(d, want)
 }

@@ -3,16 +3,13 @@ package ring
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"testing"
 	"time"
 )
-
-// queueFailAfter bounds every wait in these tests; it only detects a hang.
-const queueFailAfter = 10 * time.Second
 
 // queuePayload returns n bytes derived from seed.
 func queuePayload(seed, n int) []byte {
@@ -23,13 +20,17 @@ func queuePayload(seed, n int) []byte {
 	return p
 }
 
-// queueMustGet takes one frame without waiting and checks it.
-func queueMustGet(t *testing.T, q *Queue, wantStream uint32, want []byte) {
-	t.Helper()
+// doneCtx is a context that is already done: Get then never waits.
+func doneCtx() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // a queued frame is returned even when ctx is done
-	buf := make([]byte, 0, 1<<16)
-	n, st, err := q.Get(ctx, buf)
+	cancel()
+	return ctx
+}
+
+func mustGet(t *testing.T, q *Queue, wantStream uint32, want []byte) {
+	t.Helper()
+	buf := make([]byte, 0, 1<<20)
+	n, st, err := q.Get(doneCtx(), buf)
 	if err != nil {
 		t.Fatalf("Get: %v, want a frame", err)
 	}
@@ -38,257 +39,320 @@ func queueMustGet(t *testing.T, q *Queue, wantStream uint32, want []byte) {
 	}
 }
 
-// queueMustBeEmpty checks that Get finds nothing (with a done ctx).
-func queueMustBeEmpty(t *testing.T, q *Queue) {
+func mustBeEmpty(t *testing.T, q *Queue) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if n, _, err := q.Get(ctx, make([]byte, 64)); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Get on empty queue = %d, %v; want context.Canceled", n, err)
+	if n, _, err := q.Get(doneCtx(), make([]byte, 64)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get on an empty queue = %d, %v; want context.Canceled", n, err)
 	}
 	if l := q.Len(); l != 0 {
 		t.Fatalf("Len = %d on an empty queue", l)
 	}
 }
 
-// queueWaitWaiting spins until n Gets have announced that they wait.
-func queueWaitWaiting(t *testing.T, q *Queue, n int32) {
+func TestQueueNewPanics(t *testing.T) {
+	for _, c := range []struct{ limit, lanes int }{{0, 1}, {-1, 1}, {1 << 20, 0}, {maxQueue + 1, 1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewQueue(%d, %d) did not panic", c.limit, c.lanes)
+				}
+			}()
+			NewQueue(c.limit, c.lanes)
+		}()
+	}
+}
+
+// Frames come out per lane in order, the lanes in turn, across wraps of
+// the buffer and its growth, and only once published.
+func TestQueueOrderAndTurns(t *testing.T) {
+	q := NewQueue(1<<20, 2)
+	a, b := q.Lane(0), q.Lane(1)
+	for i := range 3 {
+		a.Put(1, queuePayload(i, 10+i))
+		b.Put(2, queuePayload(100+i, 20+i))
+	}
+	if _, _, err := q.Get(doneCtx(), make([]byte, 64)); err == nil {
+		t.Fatal("Get took a frame before Publish")
+	}
+	a.Publish()
+	b.Publish()
+	got := map[uint32]int{}
+	for range 6 {
+		buf := make([]byte, 64)
+		n, st, err := q.Get(doneCtx(), buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := got[st]
+		if st == 2 {
+			seed += 100
+		}
+		if want := queuePayload(seed, n); !bytes.Equal(buf[:n], want) || n != map[uint32]int{1: 10, 2: 20}[st]+got[st] {
+			t.Fatalf("stream %d frame %d: got %x", st, got[st], buf[:n])
+		}
+		got[st]++
+	}
+	mustBeEmpty(t, q)
+
+	// One lane, payloads of every alignment, through several laps and
+	// growth from 64 KiB.
+	seq := 0
+	for round := range 50 {
+		sizes := []int{0, 1, 7, 8, 9, 100, 1000, 5000 + round*997}
+		for _, n := range sizes {
+			if d := a.Put(uint32(n), queuePayload(seq+n, n)); d.Frames != 0 {
+				t.Fatalf("dropped %+v with room to spare", d)
+			}
+		}
+		a.Publish()
+		for _, n := range sizes {
+			mustGet(t, q, uint32(n), queuePayload(seq+n, n))
+		}
+		seq++
+	}
+	mustBeEmpty(t, q)
+}
+
+// A full queue drops the oldest frames (a chunk of them at a time), counts
+// them exactly (payload bytes) and keeps the newest.
+func TestQueueDropOldest(t *testing.T) {
+	const limit = 64 << 10
+	q := NewQueue(limit, 1)
+	l := q.Lane(0)
+	fit := limit / int(recordSize(100))
+	var dropped Dropped
+	const total = 3000
+	for i := range total {
+		d := l.Put(0, queuePayload(i, 100))
+		if d.Self {
+			t.Fatalf("frame %d dropped itself: %+v", i, d)
+		}
+		dropped.Frames += d.Frames
+		dropped.Bytes += d.Bytes
+		if i%100 == 99 {
+			l.Publish()
+		}
+		if q.Len() > limit {
+			t.Fatalf("Len %d above the limit %d", q.Len(), limit)
+		}
+	}
+	l.Publish()
+	kept := total - dropped.Frames
+	if dropped.Bytes != 100*dropped.Frames || kept > fit || kept < fit-int(q.chunk)/int(recordSize(100))-1 {
+		t.Fatalf("dropped %+v of %d, keeping %d; %d fit", dropped, total, kept, fit)
+	}
+	for i := dropped.Frames; i < total; i++ { // the newest, in order
+		mustGet(t, q, 0, queuePayload(i, 100))
+	}
+	mustBeEmpty(t, q)
+
+	// Larger than the whole limit: dropped at once.
+	if d := l.Put(0, make([]byte, limit)); !d.Self || d.Frames != 1 || d.Bytes != limit {
+		t.Fatalf("oversize Put = %+v", d)
+	}
+}
+
+// Over the shared budget, a lane drops the oldest frames of the lane
+// holding the most, not its own new ones.
+func TestQueueDropsFromTheLargestLane(t *testing.T) {
+	const limit = 64 << 10
+	q := NewQueue(limit, 2)
+	old, fresh := q.Lane(0), q.Lane(1)
+	n := limit / int(recordSize(100))
+	for i := range n {
+		old.Put(1, queuePayload(i, 100))
+	}
+	old.Publish()
+	var d Dropped
+	for i := range 10 {
+		dd := fresh.Put(2, queuePayload(1000+i, 100))
+		d.Frames += dd.Frames
+		if dd.Self {
+			t.Fatalf("the fresh lane dropped its own frame: %+v", dd)
+		}
+	}
+	fresh.Publish()
+	// The old lane lost its oldest; the fresh lane lost nothing.
+	var seen [3][]int
+	buf := make([]byte, 128)
+	for {
+		_, st, err := q.Get(doneCtx(), buf)
+		if err != nil {
+			break
+		}
+		seen[st] = append(seen[st], int(buf[0]))
+	}
+	if len(seen[2]) != 10 || d.Frames < 10 || len(seen[1]) != n-d.Frames || seen[1][0] != int(queuePayload(d.Frames, 1)[0]) {
+		t.Fatalf("dropped %d; the old lane kept %d (first %v), the fresh lane %d", d.Frames, len(seen[1]), seen[1][:1], len(seen[2]))
+	}
+}
+
+// A frame larger than buf is discarded, reported with its length.
+func TestQueueShortBuffer(t *testing.T) {
+	q := NewQueue(1<<20, 1)
+	q.Lane(0).Put(7, queuePayload(1, 300))
+	q.Lane(0).Put(8, queuePayload(2, 10))
+	q.Lane(0).Publish()
+	n, st, err := q.Get(doneCtx(), make([]byte, 100))
+	if !errors.Is(err, io.ErrShortBuffer) || n != 300 || st != 7 {
+		t.Fatalf("Get = %d, %d, %v; want 300, 7, io.ErrShortBuffer", n, st, err)
+	}
+	mustGet(t, q, 8, queuePayload(2, 10))
+	mustBeEmpty(t, q)
+}
+
+// After End, Get returns what is queued and then End's error; Close
+// discards and counts what is left.
+func TestQueueEndAndClose(t *testing.T) {
+	q := NewQueue(1<<20, 2)
+	for i := range 5 {
+		q.Lane(i%2).Put(uint32(i%2), queuePayload(i, 50))
+	}
+	q.Lane(0).Publish()
+	q.Lane(1).Publish()
+	endErr := fmt.Errorf("ended: %w (%w)", ErrClosed, context.Canceled)
+	q.End(endErr)
+	q.End(errors.New("second End: ignored"))
+	buf := make([]byte, 64)
+	for range 5 {
+		if _, _, err := q.Get(context.Background(), buf); err != nil {
+			t.Fatalf("Get after End: %v, want a queued frame", err)
+		}
+	}
+	if _, _, err := q.Get(context.Background(), buf); err != endErr {
+		t.Fatalf("Get on an ended, empty queue = %v, want %v", err, endErr)
+	}
+
+	q = NewQueue(1<<20, 2)
+	for i := range 7 {
+		q.Lane(i%2).Put(0, queuePayload(i, 40))
+	}
+	q.Lane(0).Publish()
+	q.Lane(1).Publish()
+	q.Lane(0).Put(0, queuePayload(9, 40)) // put, not yet published
+	if n, _, err := q.Get(doneCtx(), buf); err != nil || n != 40 {
+		t.Fatalf("Get = %d, %v", n, err)
+	}
+	if d := q.Close(); d.Frames != 6 || d.Bytes != 240 {
+		t.Fatalf("Close = %+v, want 6 frames, 240 B", d)
+	}
+	if d := q.Lane(0).Publish(); d.Frames != 1 || d.Bytes != 40 {
+		t.Fatalf("Publish after Close = %+v, want the frame put before", d)
+	}
+	if d := q.Lane(1).Put(0, buf); !d.Self {
+		t.Fatalf("Put after Close = %+v, want Self", d)
+	}
+	if d := q.Close(); d != (Dropped{}) {
+		t.Fatalf("second Close = %+v", d)
+	}
+	if _, _, err := q.Get(context.Background(), buf); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Get after Close = %v, want ErrClosed", err)
+	}
+	if q.Len() != 0 {
+		t.Fatalf("Len after Close = %d", q.Len())
+	}
+}
+
+// A waiting Get wakes on Publish, on End and on its ctx.
+func TestQueueWakeup(t *testing.T) {
+	q := NewQueue(1<<20, 3)
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			buf := make([]byte, 64)
+			n, st, err := q.Get(context.Background(), buf)
+			if err == nil && (st != 5 || n != 8) {
+				err = fmt.Errorf("got stream %d, %d bytes", st, n)
+			}
+			errs <- err
+		}()
+	}
+	waitWaiting(t, q, 3)
+	for i := range 3 {
+		q.Lane(i).Put(5, queuePayload(i, 8))
+	}
+	q.Lane(2).Publish() // one Publish wakes one Get, which hands on
+	q.Lane(0).Publish()
+	q.Lane(1).Publish()
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		_, _, err := q.Get(ctx, make([]byte, 8))
+		errs <- err
+	}()
+	waitWaiting(t, q, 1)
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get = %v, want context.Canceled", err)
+	}
+
+	go func() {
+		_, _, err := q.Get(context.Background(), make([]byte, 8))
+		errs <- err
+	}()
+	waitWaiting(t, q, 1)
+	q.End(ErrClosed)
+	if err := <-errs; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Get = %v, want ErrClosed", err)
+	}
+}
+
+// waitWaiting spins until n Gets have announced that they wait.
+func waitWaiting(t *testing.T, q *Queue, n int32) {
 	t.Helper()
-	deadline := time.Now().Add(queueFailAfter)
+	deadline := time.Now().Add(10 * time.Second)
 	for q.waiting.Load() != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("waiting = %d, want %d", q.waiting.Load(), n)
 		}
-		runtime.Gosched()
+		time.Sleep(time.Millisecond)
 	}
 }
 
-func TestQueueSlotsFor(t *testing.T) {
-	tests := []struct {
-		name     string
-		maxBytes int
-		want     int
-	}{
-		{"tiny queue gets the minimum", 1, queueMinSlots},
-		{"below the minimum", 16 * 256, queueMinSlots},
-		{"rounded up to a power of two", 100 * 256, 128},
-		{"exact power of two", 1024 * 256, 1024},
-		{"capped", 1 << 30, queueMaxSlots},
+// Trim gives an empty lane's buffer back and shrinks a mostly empty one;
+// frames survive the move.
+func TestQueueTrim(t *testing.T) {
+	q := NewQueue(16<<20, 1)
+	l := q.Lane(0)
+	for i := range 20000 {
+		l.Put(0, queuePayload(i, 100))
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := queueSlotsFor(tt.maxBytes); got != tt.want {
-				t.Fatalf("queueSlotsFor(%d) = %d, want %d", tt.maxBytes, got, tt.want)
-			}
-		})
+	l.Publish()
+	if c := len(*l.mem); c < 2<<20 {
+		t.Fatalf("buffer %d B after 2 MB put", c)
 	}
+	buf := make([]byte, 128)
+	for range 19990 {
+		if _, _, err := q.Get(doneCtx(), buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Trim()
+	if c := len(*l.mem); c != laneMinCap {
+		t.Fatalf("buffer %d B after Trim with 10 frames left, want %d", c, laneMinCap)
+	}
+	for i := 19990; i < 20000; i++ {
+		mustGet(t, q, 0, queuePayload(i, 100))
+	}
+	l.Trim()
+	if l.mem != nil || l.buf.Load() != nil {
+		t.Fatal("an empty lane kept its buffer after Trim")
+	}
+	l.Put(3, queuePayload(1, 5))
+	l.Publish()
+	mustGet(t, q, 3, queuePayload(1, 5))
 }
 
-func TestQueueNewPanics(t *testing.T) {
-	for _, maxBytes := range []int{0, -1} {
-		t.Run(fmt.Sprintf("maxBytes=%d", maxBytes), func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatalf("NewQueue(%d) did not panic", maxBytes)
-				}
-			}()
-			NewQueue(maxBytes)
-		})
-	}
-}
-
-func TestQueueFIFO(t *testing.T) {
-	tests := []struct {
-		name  string
-		sizes []int
-	}{
-		{"one frame", []int{10}},
-		{"empty payloads", []int{0, 0, 0}},
-		{"mixed sizes", []int{1, 64, 65, 1000, 0, 4096, 3}},
-		{"more frames than slots over several laps", func() []int {
-			s := make([]int, 100)
-			for i := range s {
-				s[i] = i % 7
-			}
-			return s
-		}()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			q := NewQueue(1 << 20)
-			if len(tt.sizes) > len(q.slots) {
-				// Interleave Puts and Gets so no slot-full drop happens.
-				for i, n := range tt.sizes {
-					if d := q.Put(uint32(i), queuePayload(i, n)); d != (Dropped{}) {
-						t.Fatalf("Put %d dropped %+v", i, d)
-					}
-					queueMustGet(t, q, uint32(i), queuePayload(i, n))
-				}
-				queueMustBeEmpty(t, q)
-				return
-			}
-			for i, n := range tt.sizes {
-				if d := q.Put(uint32(i), queuePayload(i, n)); d != (Dropped{}) {
-					t.Fatalf("Put %d dropped %+v", i, d)
-				}
-			}
-			for i, n := range tt.sizes {
-				queueMustGet(t, q, uint32(i), queuePayload(i, n))
-			}
-			queueMustBeEmpty(t, q)
-		})
-	}
-}
-
-func TestQueuePutCopies(t *testing.T) {
-	q := NewQueue(1024)
-	p := queuePayload(1, 100)
-	q.Put(7, p)
-	for i := range p {
-		p[i] = 0 // the caller reuses its buffer at once
-	}
-	queueMustGet(t, q, 7, queuePayload(1, 100))
-}
-
-func TestQueueDropOldest(t *testing.T) {
-	type put struct {
-		size int
-		want Dropped
-	}
-	tests := []struct {
-		name     string
-		maxBytes int
-		puts     []put
-		left     []int // indexes into puts of the frames left, oldest first
-	}{
-		{
-			name: "byte bound drops exactly one", maxBytes: 1000,
-			puts: append(queueRepeat(put{100, Dropped{}}, 10), put{100, Dropped{Frames: 1, Bytes: 100}}),
-			left: queueRange(1, 11),
-		},
-		{
-			name: "byte bound drops as many as needed", maxBytes: 1000,
-			puts: append(queueRepeat(put{100, Dropped{}}, 10), put{350, Dropped{Frames: 4, Bytes: 400}}),
-			left: queueRange(4, 11),
-		},
-		{
-			name: "frame of exactly maxBytes empties the queue", maxBytes: 1000,
-			puts: []put{{300, Dropped{}}, {200, Dropped{}}, {1000, Dropped{Frames: 2, Bytes: 500}}},
-			left: []int{2},
-		},
-		{
-			name: "frame larger than maxBytes is dropped itself", maxBytes: 1000,
-			puts: []put{{300, Dropped{}}, {1001, Dropped{Frames: 1, Bytes: 1001, Self: true}}, {200, Dropped{}}},
-			left: []int{0, 2},
-		},
-		{
-			name: "slot bound drops the oldest", maxBytes: 16 * 256,
-			puts: append(queueRepeat(put{1, Dropped{}}, 16), put{1, Dropped{Frames: 1, Bytes: 1}}, put{0, Dropped{Frames: 1, Bytes: 1}}),
-			left: queueRange(2, 18),
-		},
-		{
-			name: "empty frames count against slots only", maxBytes: 16 * 256,
-			puts: append(queueRepeat(put{0, Dropped{}}, 16), put{5, Dropped{Frames: 1, Bytes: 0}}),
-			left: queueRange(1, 17),
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			q := NewQueue(tt.maxBytes)
-			for i, p := range tt.puts {
-				if d := q.Put(uint32(i), queuePayload(i, p.size)); d != p.want {
-					t.Fatalf("Put %d (%d bytes) = %+v, want %+v", i, p.size, d, p.want)
-				}
-				if l := q.Len(); l > tt.maxBytes {
-					t.Fatalf("Len %d above maxBytes %d", l, tt.maxBytes)
-				}
-			}
-			wantLen := 0
-			for _, i := range tt.left {
-				wantLen += tt.puts[i].size
-			}
-			if l := q.Len(); l != wantLen {
-				t.Fatalf("Len = %d, want %d", l, wantLen)
-			}
-			for _, i := range tt.left {
-				queueMustGet(t, q, uint32(i), queuePayload(i, tt.puts[i].size))
-			}
-			queueMustBeEmpty(t, q)
-		})
-	}
-}
-
-func queueRepeat[T any](v T, n int) []T {
-	s := make([]T, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
-}
-
-func queueRange(from, to int) []int {
-	s := make([]int, 0, to-from)
-	for i := from; i < to; i++ {
-		s = append(s, i)
-	}
-	return s
-}
-
-func TestQueueShortBuffer(t *testing.T) {
-	tests := []struct {
-		name    string
-		size    int
-		buf     []byte
-		wantErr error
-	}{
-		{"cap one short", 100, make([]byte, 99), io.ErrShortBuffer},
-		{"zero cap", 1, nil, io.ErrShortBuffer},
-		{"exact cap", 100, make([]byte, 100), nil},
-		{"len 0 but cap enough", 100, make([]byte, 0, 100), nil},
-		{"empty frame into nil buf", 0, nil, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			q := NewQueue(1 << 16)
-			q.Put(3, queuePayload(1, tt.size))
-			q.Put(4, queuePayload(2, 10))
-			n, st, err := q.Get(context.Background(), tt.buf)
-			if !errors.Is(err, tt.wantErr) || n != tt.size || st != 3 {
-				t.Fatalf("Get = %d, stream %d, %v; want %d, stream 3, %v", n, st, err, tt.size, tt.wantErr)
-			}
-			if err == nil && !bytes.Equal(tt.buf[:n], queuePayload(1, tt.size)) {
-				t.Fatalf("payload mismatch")
-			}
-			// The short frame is gone either way; the next one follows.
-			queueMustGet(t, q, 4, queuePayload(2, 10))
-			queueMustBeEmpty(t, q)
-		})
-	}
-}
-
-func TestQueueLen(t *testing.T) {
-	q := NewQueue(1000)
-	steps := []struct {
-		name string
-		do   func()
-		want int
-	}{
-		{"empty", func() {}, 0},
-		{"one put", func() { q.Put(1, make([]byte, 300)) }, 300},
-		{"empty put", func() { q.Put(1, nil) }, 300},
-		{"second put", func() { q.Put(1, make([]byte, 500)) }, 800},
-		{"put that drops the oldest", func() { q.Put(1, make([]byte, 400)) }, 900},
-		{"oversize put changes nothing", func() { q.Put(1, make([]byte, 1001)) }, 900},
-		{"get the empty frame", func() { q.Get(context.Background(), make([]byte, 1000)) }, 900},
-		{"get", func() { q.Get(context.Background(), make([]byte, 1000)) }, 400},
-		{"close", func() { q.Close() }, 0},
-	}
-	for _, s := range steps {
-		t.Run(s.name, func(t *testing.T) {
-			s.do()
-			if got := q.Len(); got != s.want {
-				t.Fatalf("Len = %d, want %d", got, s.want)
-			}
-		})
-	}
+// stressRecord is a stress frame: lane, sequence number, then filler
+// derived from both.
+func stressRecord(lane, seq, n int) []byte {
+	p := queuePayload(lane*7919+seq, n)
+	binary.LittleEndian.PutUint32(p, uint32(lane))
+	binary.LittleEndian.PutUint32(p[4:], uint32(seq))
+	return p
 }

@@ -35,13 +35,14 @@ func TestHandlerPathAllocs(t *testing.T) {
 }
 
 func TestReceivePathAllocs(t *testing.T) {
-	s := &Subscriber{opts: Options{MaxPayload: 1 << 20}, queue: ring.NewQueue(1 << 20)}
-	c := &conn{s: s}
+	s := &Subscriber{opts: Options{MaxPayload: 1 << 20}, queue: ring.NewQueue(1<<20, 1)}
+	c := &conn{s: s, lane: s.queue.Lane(0)}
 	buf := frames(100, 100)
 	out := make([]byte, 4096)
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(1000, func() {
 		c.feed(buf)
+		c.lane.Publish()
 		for range 100 {
 			if _, _, err := s.Receive(ctx, out); err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
+	"github.com/nanoq/nq/ring"
 )
 
 // conn is one accepted connection: a reactor.Handler whose methods all run on
@@ -19,6 +20,8 @@ type conn struct {
 
 	// Event-loop only.
 	rc       *reactor.Conn
+	lane     *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
+	full     ring.Dropped // frames the queue dropped during this traffic event
 	opened   time.Time
 	pending  *buffer // a partial frame (header and what arrived of its payload); nil when none
 	lastSeen int64   // Subscriber.clock when the connection opened or a frame last completed
@@ -32,6 +35,9 @@ func (c *conn) OnOpen(rc *reactor.Conn) {
 	c.opened = time.Now()
 	c.lastSeen = c.s.clock.Load()
 	c.s.loops[rc.Loop().Index()].add(c)
+	if c.s.queue != nil {
+		c.lane = c.s.queue.Lane(rc.Loop().Index())
+	}
 	c.m.Opened()
 	c.s.log.Debugf("stream %d open from %s", c.desc, rc.RemoteAddr())
 }
@@ -58,6 +64,17 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 		return
 	}
 	msgs, size, err := c.feed(data)
+	if c.lane != nil {
+		// One publication per traffic event: Receive callers see the
+		// batch at once, and share no cache line with the loop per frame.
+		d := c.lane.Publish()
+		d.Frames += c.full.Frames
+		d.Bytes += c.full.Bytes
+		c.full = ring.Dropped{}
+		if d.Frames > 0 {
+			c.s.lm.Lost(metrics.QueueFull, d.Frames, d.Bytes)
+		}
+	}
 	if msgs > 0 {
 		// As the original's per-message read deadline: KeepaliveTimeout
 		// bounds the wait for each whole message, so a peer trickling a
@@ -135,8 +152,9 @@ func (c *conn) deliver(p []byte) {
 		s.handler(p, c.desc)
 		return
 	}
-	if d := s.queue.Put(uint32(c.desc), p); d.Frames > 0 {
-		s.lm.Lost(metrics.QueueFull, d.Frames, d.Bytes)
+	if d := c.lane.Put(uint32(c.desc), p); d.Frames > 0 {
+		c.full.Frames += d.Frames
+		c.full.Bytes += d.Bytes
 	}
 }
 

@@ -12,13 +12,17 @@ import (
 type loopState struct {
 	s     *Subscriber
 	loop  *reactor.Loop
-	sweep *reactor.Task
+	sweep *reactor.Task // closeIdle
+	trim  *reactor.Task // gives the receive queue's memory back; nil with a Handler
 	conns []*conn
 }
 
 func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {
 	ls := &loopState{s: s, loop: l}
 	ls.sweep = reactor.NewTask(ls.closeIdle)
+	if s.queue != nil {
+		ls.trim = reactor.NewTask(s.queue.Lane(l.Index()).Trim)
+	}
 	return ls
 }
 
@@ -57,8 +61,12 @@ func (l *loopState) closeIdle() {
 	}
 }
 
+// trimPeriod is how often each loop trims its lane of the receive queue.
+const trimPeriod = time.Second
+
 // tick runs on its own goroutine: it advances the coarse clock, asks every
-// loop to sweep idle connections, and reports the receive queue's size.
+// loop to sweep idle connections and, once a second, to trim its lane of
+// the receive queue, and reports the queue's size.
 func (s *Subscriber) tick() {
 	defer s.wg.Done()
 	ka := s.opts.KeepaliveTimeout
@@ -68,15 +76,23 @@ func (s *Subscriber) tick() {
 	}
 	t := time.NewTicker(period)
 	defer t.Stop()
+	var trimmed time.Time
 	for {
 		select {
 		case <-s.quit:
 			return
 		case now := <-t.C:
 			s.clock.Store(now.UnixNano())
-			if ka > 0 {
-				for _, l := range s.loops {
+			trim := now.Sub(trimmed) >= trimPeriod
+			if trim {
+				trimmed = now
+			}
+			for _, l := range s.loops {
+				if ka > 0 {
 					l.loop.Post(l.sweep)
+				}
+				if trim && l.trim != nil {
+					l.loop.Post(l.trim)
 				}
 			}
 			s.reportQueue()

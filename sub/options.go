@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/ring"
 )
 
 // ErrInvalidOptions is wrapped by New for an option out of range.
@@ -48,9 +50,11 @@ type Options struct {
 	// MaxPayload limits one message's payload; a larger length prefix closes
 	// the connection. 0 means DefaultMaxPayload.
 	MaxPayload int
-	// QueueBytes bounds the payload bytes waiting for Receive; when full the
-	// oldest messages are dropped and counted (queue_full). 0 means
-	// 2 × MaxPayload. It is raised to MaxPayload if smaller.
+	// QueueBytes bounds the bytes waiting for Receive, over all event
+	// loops: each message takes its payload plus 8 to 15 bytes
+	// (ring.RecordOverhead at most). When full the oldest messages are
+	// dropped and counted (queue_full). 0 means 2 × MaxPayload; it is
+	// raised to MaxPayload + 15 if smaller.
 	QueueBytes int
 	// EventLoops is the number of event loops; 0 means min(GOMAXPROCS, 4).
 	EventLoops int
@@ -71,8 +75,11 @@ func (o Options) withDefaults() (Options, error) {
 	if o.QueueBytes == 0 {
 		o.QueueBytes = 2 * o.MaxPayload
 	}
-	if o.QueueBytes < o.MaxPayload {
-		o.QueueBytes = o.MaxPayload
+	if o.QueueBytes < o.MaxPayload+ring.RecordOverhead {
+		o.QueueBytes = o.MaxPayload + ring.RecordOverhead
+	}
+	if o.EventLoops == 0 {
+		o.EventLoops = min(runtime.GOMAXPROCS(0), 4)
 	}
 	return o, nil
 }

@@ -45,6 +45,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.MaxBuffer, "maxbuffer", 0, "publisher buffer bound per stream, bytes (oldest dropped beyond); 0: 64 MiB shared out over the streams, 64 KiB to 4 MiB each")
 	fs.BoolVar(&o.NoDirect, "nodirect", false, "publisher NoDirectWrite: every frame goes through the event loop (default: a Publish on an idle stream writes it directly)")
 	fs.BoolVar(&o.Overrun, "overrun", false, "with -rate 0: publish flat out even when a stream's buffer is over half full, letting drop-oldest discard (default: wait for it, as a producer that wants no loss would)")
+	fs.IntVar(&o.Receivers, "receivers", 1, "goroutines calling Receive (-delivery receive)")
 	fs.IntVar(&o.QueueBytes, "queuebytes", rig.DefaultQueueBytes, "subscriber receive queue bound, bytes (-delivery receive)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

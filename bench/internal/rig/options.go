@@ -24,6 +24,7 @@ type Options struct {
 	Delivery   string        // DeliveryHandler or DeliveryReceive
 	MaxBuffer  int           // pub.Options.MaxBuffer per stream, bytes
 	QueueBytes int           // sub.Options.QueueBytes (receive delivery)
+	Receivers  int           // goroutines calling Receive (receive delivery); 0 means 1
 	// Overrun, with Rate 0, publishes flat out even while a stream's
 	// buffer is over half full, so drop-oldest discards what the
 	// connection cannot take. Without it an unpaced publisher waits for
@@ -70,6 +71,8 @@ func (o *Options) Validate() error {
 		bad = fmt.Sprintf("-flush %v: want >= 0", o.Flush)
 	case o.PubLoops < 0 || o.PubLoops > 256 || o.SubLoops < 0 || o.SubLoops > 256:
 		bad = fmt.Sprintf("-pub-loops %d, -sub-loops %d: want 0..256", o.PubLoops, o.SubLoops)
+	case o.Receivers < 0 || o.Receivers > 1024:
+		bad = fmt.Sprintf("-receivers %d: want 0..1024", o.Receivers)
 	case o.MaxBuffer < 0 || o.QueueBytes < 0:
 		bad = fmt.Sprintf("-maxbuffer %d, -queuebytes %d: want >= 0", o.MaxBuffer, o.QueueBytes)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -56,11 +55,7 @@ func StartSub(o *Options, listenURL string) (*Sub, error) {
 	scheme, _, _ := strings.Cut(listenURL, "://")
 	s.url = scheme + "://" + s.S.Addr().String()
 	if o.Delivery == DeliveryReceive {
-		n := o.SubLoops
-		if n == 0 {
-			n = min(runtime.GOMAXPROCS(0), 4)
-		}
-		for range n {
+		for range max(o.Receivers, 1) {
 			s.wg.Go(func() { s.receive(o.SizeMax) })
 		}
 	}
