@@ -1,3 +1,7 @@
+//go:build linux
+
+// Dup3 (to capture stdout and stderr) exists on Linux only; CI runs this there.
+
 package reactor
 
 import (

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/nanoq/nq/internal/logx"
 	"github.com/panjf2000/gnet/v2"
@@ -76,7 +77,7 @@ func Start(cfg Config) (*Reactor, error) {
 // the least loaded loop, which is one without a wake conn yet) and whose
 // other end Post writes to.
 func (r *Reactor) addLoop(i int) error {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fds, err := socketpair()
 	if err != nil {
 		return fmt.Errorf("nanoq: reactor: wake-up socketpair: %w", err)
 	}
@@ -94,6 +95,31 @@ func (r *Reactor) addLoop(i int) error {
 		return fmt.Errorf("nanoq: reactor: loop %d: %w", i, err)
 	}
 	return nil
+}
+
+// socketpair returns a non-blocking, close-on-exec pair of connected unix
+// stream sockets. (SOCK_NONBLOCK and SOCK_CLOEXEC are not portable: macOS
+// lacks them. ForkLock keeps a concurrent fork from inheriting the
+// descriptors before they are marked, as package net does.)
+func socketpair() ([2]int, error) {
+	syscall.ForkLock.RLock()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err == nil {
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return fds, err
+	}
+	for _, fd := range fds {
+		if err := unix.SetNonblock(fd, true); err != nil {
+			_ = unix.Close(fds[0])
+			_ = unix.Close(fds[1])
+			return fds, err
+		}
+	}
+	return fds, nil
 }
 
 // NumLoops returns the number of event loops.

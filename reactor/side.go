@@ -64,7 +64,7 @@ func dupSide(nc net.Conn) (*Side, error) {
 		return nil, derr
 	}
 	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || uint64(fd) >= rl.Cur/sideFDShare {
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || uint64(fd) >= uint64(rl.Cur)/sideFDShare {
 		_ = unix.Close(fd)
 		return nil, errFDBudget
 	}
@@ -95,7 +95,7 @@ func (s *Side) Writev(first, second []byte) (int, error) {
 		if len(second) == 0 {
 			n, err = unix.Write(s.fd, first)
 		} else {
-			n, err = unix.Writev(s.fd, [][]byte{first, second})
+			n, err = writev2(s.fd, first, second)
 		}
 		switch err {
 		case nil:

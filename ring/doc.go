@@ -1,7 +1,7 @@
 // Package ring holds nanoQ's bounded buffers between goroutines: [Bytes],
 // the per-stream outbound ring of encoded frames (publisher goroutines →
 // the stream's event loop), and [Queue], the subscriber's receive queue
-// (event loops → Receive callers).
+// (event loops, one [Lane] each → Receive callers).
 //
 // Both are bounded and drop the oldest data when full, and every call that
 // loses data reports it in a [Dropped], so callers can count each lost
@@ -76,35 +76,47 @@
 //
 // # Queue
 //
-// Algorithm: a bounded MPMC array queue after Dmitry Vyukov ("Bounded MPMC
-// queue", 1024cores.net). Positions are free-running uint64, the slot count
-// is a power of two, and each slot carries a sequence number saying whose
-// turn it is: seq == pos means free for the producer of pos, seq == pos+1
-// full for the consumer of pos (differences are taken as uint64, then
-// compared signed).
+// The subscriber's receive queue is one [Lane] per event loop, so loops
+// never contend with each other, plus shared state for the Get callers.
+// A lane is a byte ring of records (an 8-byte header holding the payload
+// length and the stream, then the payload, padded to 8 bytes) at
+// free-running, 8-aligned positions in a power-of-two buffer.
 //
-//   - enq: producers (event loops calling Put) claim the next position by
-//     CAS; the winner owns that slot's buf and stream until it stores
-//     seq = pos+1, which publishes the frame.
-//   - deq: consumers claim the oldest position by CAS: Get callers, Puts
-//     dropping the oldest frame to make room, and Close draining. The winner
-//     takes the buffer pointer out and stores seq = pos+len(slots), freeing
-//     the slot before it copies anything.
-//   - bytes: payload queued plus bytes reserved by Puts in progress, raised
-//     by CAS only up to the limit, so the bound holds at every instant.
-//   - payload buffers: copied into by Put before it claims a slot and owned
-//     by whoever holds the pointer; they come from size-classed sync.Pools.
+//   - tail: the published end. The lane's producer (its event loop) writes
+//     records beyond it and stores it once per batch (Publish, once per
+//     traffic event), so Gets and the loop share that line once per batch,
+//     not per frame.
+//   - head: the oldest unclaimed record. Consumers claim records from it a
+//     batch at a time (up to 64 KiB) with a CAS, then take them one per Get
+//     without touching head again. The producer also CASes it forward
+//     past its own published records to drop the oldest; it needs no lock
+//     for that, because it is the only writer of the buffer, so its reads
+//     of headers never race.
+//   - free: the consumers' lock bit plus a position below which nobody
+//     reads the buffer. A Get takes the bit with a CAS (never waiting: a
+//     busy lane is skipped), copies one record out, and stores the
+//     position after it, which also unlocks. The producer writes only
+//     below free plus the buffer's length, so a record being copied is
+//     never overwritten. Other lanes' producers take the bit to drop from
+//     this lane when it holds the most.
+//   - buf: replaced only by the producer (growth, Trim). The new buffer
+//     holds the same bytes at the same positions from free up; a Get loads
+//     tail before buf, so the buffer it loads holds every record below
+//     that tail. The old buffer is pooled only when no Get held the lock
+//     after the swap (Trim holds it itself); otherwise the GC takes it.
+//   - Queue.used: the bound over all lanes. Producers reserve budget by
+//     CAS a chunk at a time and give back what a batch did not spend at
+//     Publish; Gets give it back a chunk at a time. A Put over the budget
+//     drops the oldest records of the lane holding the most, or its own.
 //
-// Waking: a Get that finds nothing increments waiting, looks again, then
-// blocks on a one-token channel; a Put publishes, then signals only when
-// waiting is non-zero. With sequentially consistent atomics one of the two
-// always sees the other, so no wake-up is lost; a Get that takes a frame
-// while others wait and more frames are ready passes the token on. Close
-// closes a second channel that wakes every waiter. A Put that publishes
-// after Close has drained checks closed and drains the queue itself, so
-// every frame is delivered or reported lost exactly once.
+// Waking follows the same announce-then-look protocol as a condition
+// variable, with atomics: a Get that finds nothing increments waiting,
+// looks again, then blocks on a one-token channel; Publish stores tail,
+// then signals only when waiting is non-zero. With sequentially consistent
+// atomics one of the two sees the other, so no wake-up is lost; a Get that
+// takes a frame while others wait passes the token on.
 //
-// The windows in which a goroutine owns a slot are a few instructions long,
-// but a goroutine descheduled inside one holds up that slot: Put then drops
-// its own frame rather than wait (see [Queue]).
+// Accounting: a record leaves a lane exactly once, by a successful CAS on
+// head (claimed by a Get, or dropped and counted by the Put or Close that
+// won the CAS) or, when claimed, by being taken or discarded under the lock.
 package ring

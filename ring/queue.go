@@ -15,12 +15,18 @@ import (
 // Bound: the records of all lanes together never exceed the limit given to
 // NewQueue. A record is the payload plus RecordOverhead bytes at most (an
 // 8-byte header and padding to a multiple of 8). When a Put does not fit,
-// the oldest records of the lane holding the most go first; the new frame
-// itself is dropped only when it is larger than the limit, when the queue is
-// closed, or when the room it needs is held by a Get that is copying out of
-// it (see Lane.Put). Lanes hold only what they need (they start empty, grow
-// in powers of two, and Trim gives memory back), so the buffers of all lanes
-// stay below about twice the limit plus 64 KiB per lane.
+// the oldest records go first, a chunk at a time: those of the lane holding
+// the most, or the Put's own lane's when Gets hold that one. The new frame
+// itself is dropped only when it is larger than the limit, when the queue
+// is closed, or when Gets hold every lane it could drop from (see
+// Lane.Put). Budget that Gets and batches have freed is given back a chunk
+// (up to 64 KiB) at a time, so a queue near its limit may drop up to that
+// much per lane early.
+//
+// Memory follows what is queued: a lane holds no buffer until its first
+// Put, grows a power-of-two buffer to keep at most three quarters of it in
+// use (and at most the queue's largest, about twice the limit), and Trim
+// shrinks it again when a quarter or less is in use.
 //
 // Every frame Put is accounted exactly once: returned by Get (io.ErrShortBuffer
 // included), or reported in the Dropped of exactly one Put, Publish or Close.

@@ -1,3 +1,7 @@
+//go:build linux
+
+// It reads /proc/self/fd, and RLIMIT_NOFILE field types differ by OS.
+
 package sub
 
 import (

@@ -56,7 +56,7 @@ func main() {
 	}
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long each publisher publishes, per row")
 	flag.DurationVar(&c.idle, "idle", 10*time.Second, "the idle row's silent window")
-	flag.StringVar(&c.only, "only", "", "comma-separated transports to run: nanoq,zmq,nats,go (default all)")
+	flag.StringVar(&c.only, "only", "", "comma-separated transports to run: nanoq,nanoq-seed,zmq,nats,go (default all)")
 	flag.StringVar(&c.rows, "rows", "", "comma-separated rows to run: "+rowIDs()+" (default all)")
 	flag.StringVar(&c.transport, "transport", "tcp", "tcp (127.0.0.1, port 0) or unix (sockets in a temp dir; nats is skipped)")
 	flag.StringVar(&c.out, "out", "", "also write the table to this file")

@@ -161,21 +161,32 @@ func formatRatio(ours, peer float64, okOurs, okPeer bool) string {
 // writeTable prints the markdown table of every row's outcomes
 // (results[row][transport]), then the failures.
 func writeTable(w io.Writer, rows []row, ts []transport, results [][]outcome) {
-	ours := -1
-	var peers []int
+	// Ratio columns: nanoq over each peer, nanoq-seed over nanoq (the
+	// seed's API against handler delivery) and over plain Go.
+	type ratio struct{ a, b int }
+	var ratios []ratio
 	header := []string{"scenario", "metric"}
+	idx := map[string]int{}
 	for i, t := range ts {
 		header = append(header, t.name)
-		if t.name == "nanoq" {
-			ours = i
-		} else {
-			peers = append(peers, i)
+		idx[t.name] = i
+	}
+	if ours, ok := idx["nanoq"]; ok {
+		for i, t := range ts {
+			if !strings.HasPrefix(t.name, "nanoq") {
+				ratios = append(ratios, ratio{ours, i})
+			}
 		}
 	}
-	if ours >= 0 {
-		for _, p := range peers {
-			header = append(header, "nanoq/"+ts[p].name)
+	if seed, ok := idx["nanoq-seed"]; ok {
+		for _, peer := range []string{"nanoq", "go"} {
+			if i, ok := idx[peer]; ok {
+				ratios = append(ratios, ratio{seed, i})
+			}
 		}
+	}
+	for _, r := range ratios {
+		header = append(header, ts[r.a].name+"/"+ts[r.b].name)
 	}
 	line := func(cells []string) { fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | ")) }
 	line(header)
@@ -200,14 +211,12 @@ func writeTable(w io.Writer, rows []row, ts []transport, results [][]outcome) {
 				vals[ti], oks[ti] = m.value(o)
 				cells = append(cells, formatCell(m, o, vals[ti], oks[ti]))
 			}
-			if ours >= 0 {
-				for _, p := range peers {
-					if m.noRatio {
-						cells = append(cells, "")
-						continue
-					}
-					cells = append(cells, formatRatio(vals[ours], vals[p], oks[ours], oks[p]))
+			for _, r := range ratios {
+				if m.noRatio {
+					cells = append(cells, "")
+					continue
 				}
+				cells = append(cells, formatRatio(vals[r.a], vals[r.b], oks[r.a], oks[r.b]))
 			}
 			line(cells)
 		}

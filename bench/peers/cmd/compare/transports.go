@@ -17,7 +17,13 @@ type transport struct {
 }
 
 // transportOrder is the column order; nanoq comes first as "ours".
-var transportOrder = []string{"nanoq", "zmq", "nats", "go"}
+// nanoq-seed is nanoQ used as the seed's quick start does: one goroutine
+// calling Receive, and a publisher that publishes flat out (nqbench
+// -delivery receive -overrun), letting drop-oldest discard what does not fit.
+var transportOrder = []string{"nanoq", "nanoq-seed", "zmq", "nats", "go"}
+
+// seedFlags are nanoq-seed's flags, after -nq-flags.
+var seedFlags = []string{"-delivery", "receive", "-receivers", "1", "-overrun"}
 
 // peerBinary maps a peer transport to its binary's name.
 var peerBinary = map[string]string{"zmq": "zmqbench", "nats": "natsbench", "go": "gobench"}
@@ -43,11 +49,14 @@ func selectTransports(c *config) ([]transport, error) {
 		}
 		t := transport{name: n, tcp: n == "nats"}
 		switch n {
-		case "nanoq":
+		case "nanoq", "nanoq-seed":
 			if c.nqbench == "" {
-				return nil, fmt.Errorf("transport nanoq needs -nqbench")
+				return nil, fmt.Errorf("transport %s needs -nqbench", n)
 			}
 			t.bin, t.extra = c.nqbench, strings.Fields(c.nqFlags)
+			if n == "nanoq-seed" {
+				t.extra = append(t.extra, seedFlags...)
+			}
 		default:
 			t.bin = filepath.Join(c.bindir, peerBinary[n])
 			t.extra = strings.Fields(c.peerFlags[n])
