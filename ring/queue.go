@@ -25,8 +25,10 @@ import (
 //
 // Memory follows what is queued: a lane holds no buffer until its first
 // Put, grows a power-of-two buffer to keep at most three quarters of it in
-// use (and at most the queue's largest, about twice the limit), and Trim
-// shrinks it again when a quarter or less is in use.
+// use (and at most the power of two at or above the limit), and Trim
+// shrinks it again when a quarter or less is in use. Buffers a lane leaves
+// go back to a pool up to 1 MiB, larger ones to the GC, so that a burst's
+// big buffers do not stay pooled.
 //
 // Every frame Put is accounted exactly once: returned by Get (io.ErrShortBuffer
 // included), or reported in the Dropped of exactly one Put, Publish or Close.
@@ -68,6 +70,7 @@ const (
 	recordHeader = 8        // payload length and stream, little-endian uint32 each
 	laneMinCap   = 64 << 10 // a lane's first buffer
 	laneTurn     = 64       // frames a lane gives Get in a row while others wait
+	lanePooled   = 1 << 20  // larger buffers a lane outgrows go to the GC, not to a pool
 	maxQueue     = 1 << 40
 )
 
@@ -82,11 +85,6 @@ func NewQueue(limit, lanes int) *Queue {
 	}
 	maxCap := uint64(laneMinCap)
 	for maxCap < uint64(limit) {
-		maxCap <<= 1
-	}
-	if maxCap-uint64(limit) < uint64(limit)/4 {
-		// Room for a record being copied out, and records dropped behind
-		// it, beside a full budget (see Lane.makeRoom).
 		maxCap <<= 1
 	}
 	q := &Queue{

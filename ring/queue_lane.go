@@ -157,7 +157,7 @@ func (l *Lane) makeRoom(rec uint64) bool {
 	// the new buffer; one that takes the lock later loads the new one. So
 	// old goes back to the pool unless a Get holds the lane now: the GC
 	// gets it then.
-	if old != nil && l.free.Load()&laneLocked == 0 {
+	if old != nil && len(*old) <= lanePooled && l.free.Load()&laneLocked == 0 {
 		bytesPoolPut(old)
 	}
 	return true
@@ -208,7 +208,7 @@ func (l *Lane) Trim() {
 		old = l.resize(lo, size) // holding the lock: nobody reads old
 	}
 	l.unlock(f)
-	if old != nil {
+	if old != nil && len(*old) <= lanePooled {
 		bytesPoolPut(old) // after the unlock: a Get loads the new buffer
 	}
 }
