@@ -54,7 +54,9 @@ type Pub interface {
 }
 
 // Sub receives messages. Listen binds and serves until its ctx is done;
-// Receive copies the next message into p (up to cap(p)).
+// Receive copies the next message into p (up to cap(p)). After Listen's ctx
+// ends, Receive returns the messages still queued, then an error matching
+// both ErrClosed and the ctx's error.
 type Sub interface {
 	Listen(ctx context.Context) error
 	Receive(ctx context.Context, p []byte) (payload []byte, stream StreamDescriptor, err error)

@@ -55,7 +55,7 @@ func selectTransports(c *config) ([]transport, error) {
 			}
 			t.bin, t.extra = c.nqbench, strings.Fields(c.nqFlags)
 			if n == "nanoq-seed" {
-				t.extra = append(t.extra, seedFlags...)
+				t.extra = append(withoutFlag(t.extra, "-delivery"), seedFlags...)
 			}
 		default:
 			t.bin = filepath.Join(c.bindir, peerBinary[n])
@@ -64,6 +64,21 @@ func selectTransports(c *config) ([]transport, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// withoutFlag returns args without the flag name and its value.
+func withoutFlag(args []string, name string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == name:
+			i++ // and its value
+		case strings.HasPrefix(args[i], name+"="):
+		default:
+			out = append(out, args[i])
+		}
+	}
+	return out
 }
 
 // keys returns a set's members sorted.
