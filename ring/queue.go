@@ -80,7 +80,7 @@ func recordSize(n int) uint64 { return recordHeader + (uint64(n)+7)&^7 }
 // NewQueue returns a queue of the given number of lanes whose records never
 // exceed limit bytes in all. It panics unless lanes > 0 and 0 < limit <= 1 TiB.
 func NewQueue(limit, lanes int) *Queue {
-	if lanes <= 0 || limit <= 0 || limit > maxQueue {
+	if lanes <= 0 || limit <= 0 || int64(limit) > maxQueue {
 		panic("ring: NewQueue: lanes or limit out of range")
 	}
 	maxCap := uint64(laneMinCap)

@@ -71,7 +71,7 @@ func (l *Lane) Put(stream uint32, payload []byte) (d Dropped) {
 	q := l.q
 	n := len(payload)
 	rec := recordSize(n)
-	if int64(rec) > q.limit || n > math.MaxUint32 || q.closed.Load() {
+	if int64(rec) > q.limit || uint64(n) > math.MaxUint32 || q.closed.Load() {
 		return Dropped{Frames: 1, Bytes: n, Self: true}
 	}
 	if (l.credit < int64(rec) && !q.reserve(l, int64(rec), &d)) ||
