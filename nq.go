@@ -20,6 +20,9 @@ var (
 	ErrTooBig = codec.ErrTooBig
 	// ErrClosed is returned after Close by Publish, Receive and Listen.
 	ErrClosed = ring.ErrClosed
+	// ErrInvalidKey is wrapped by Publish for a stream key that is not
+	// comparable (a slice, a map, ...).
+	ErrInvalidKey = pub.ErrInvalidKey
 )
 
 // DefaultMaxPayload is the default limit of one message: 10 MiB.

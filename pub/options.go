@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/nanoq/nq/metrics"
@@ -17,6 +18,12 @@ const (
 	DefaultMaxPayload       = 10 << 20        // 10 MiB
 	DefaultKeepaliveTimeout = 5 * time.Second // idle streams close after this
 	DefaultConnectTimeout   = 5 * time.Second
+
+	// MaxPayloadLimit is the largest MaxPayload an option may ask for
+	// (1 GiB), on both sides.
+	MaxPayloadLimit = 1 << 30
+	// MaxBufferLimit is the largest MaxBuffer: 64 GiB.
+	MaxBufferLimit = 1<<36 - 1
 )
 
 // Options configure a Publisher. Zero values select the defaults; the seed's
@@ -50,7 +57,7 @@ type Options struct {
 	// Logger optionally receives log lines through log/slog.
 	Logger *slog.Logger
 	// MaxPayload limits one message; Publish rejects larger ones with
-	// ErrTooBig. 0 means DefaultMaxPayload.
+	// ErrTooBig. 0 means DefaultMaxPayload; at most MaxPayloadLimit.
 	MaxPayload int
 	// MaxBuffer bounds each stream's buffered bytes, ours and the reactor's;
 	// when full the oldest messages are dropped and counted. 0 means
@@ -72,6 +79,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.EventLoops > 256 {
 		return o, fmt.Errorf("nanoq: publisher options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
 	}
+	if o.MaxPayload > MaxPayloadLimit || int64(o.MaxBuffer) > MaxBufferLimit {
+		return o, fmt.Errorf("nanoq: publisher options: MaxPayload %d or MaxBuffer %d above %d and %d: %w",
+			o.MaxPayload, o.MaxBuffer, MaxPayloadLimit, int64(MaxBufferLimit), ErrInvalidOptions)
+	}
 	if o.KeepaliveTimeout == 0 {
 		o.KeepaliveTimeout = DefaultKeepaliveTimeout
 	}
@@ -82,7 +93,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.MaxPayload = DefaultMaxPayload
 	}
 	if o.MaxBuffer == 0 {
-		o.MaxBuffer = 10 * o.MaxPayload
+		o.MaxBuffer = int(min(10*int64(o.MaxPayload), math.MaxInt)) // 10 GiB at most: no overflow with 64-bit ints
 	}
 	if min := o.MaxPayload + 10; o.MaxBuffer < min {
 		o.MaxBuffer = min

@@ -2,8 +2,10 @@ package pub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +23,11 @@ var ErrClosed = ring.ErrClosed
 
 // ErrTooBig is wrapped by Publish for a payload above MaxPayload.
 var ErrTooBig = codec.ErrTooBig
+
+// ErrInvalidKey is wrapped by Publish for a stream key that is not
+// comparable (a slice, a map, a func, or a struct or array holding one):
+// keys are map keys.
+var ErrInvalidKey = errors.New("nanoq: stream key is not comparable")
 
 // Publisher sends messages to one subscriber address over one connection
 // per stream key.
@@ -96,11 +103,14 @@ func New(url string, opts Options) (*Publisher, error) {
 // dialing its connection, off the caller's goroutine) on first use. It never
 // blocks on the network: a nil error means the message was buffered. A
 // payload above MaxPayload returns an error wrapping ErrTooBig; after Close,
-// ErrClosed. Messages of one key go out in the order Publish was called.
-// ctx is checked only on entry: Publish does not wait.
+// ErrClosed; a key that is not comparable, ErrInvalidKey. Messages of one
+// key go out in the order Publish was called. ctx is checked only on entry:
+// Publish does not wait (a nil ctx is taken as context.Background()).
 func (p *Publisher) Publish(ctx context.Context, payload []byte, streamKey any) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if ctx != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
 	if p.closed.Load() {
 		return ErrClosed
@@ -127,6 +137,9 @@ func (p *Publisher) tooBig(n int) error {
 
 // stream returns the open stream of key, creating it on first use.
 func (p *Publisher) stream(key any) (*stream, error) {
+	if !comparableKey(key) {
+		return nil, fmt.Errorf("nanoq: publish: key of type %T: %w", key, ErrInvalidKey)
+	}
 	if v, ok := p.streams.Load(key); ok {
 		return v.(*stream), nil
 	}
@@ -147,8 +160,19 @@ func (p *Publisher) stream(key any) (*stream, error) {
 	return s, nil
 }
 
+// comparableKey reports whether key can be a map key without a panic. The
+// common key types take the type switch; the rest, reflect (no allocation).
+func comparableKey(key any) bool {
+	switch key.(type) {
+	case nil, int, string, int64, uint64, int32, uint32, uint, uint16, int16, uint8, int8, bool:
+		return true
+	}
+	return reflect.ValueOf(key).Comparable()
+}
+
 // Stream returns a handle that publishes on streamKey without looking the
-// key up on every call.
+// key up on every call. Its Publish returns ErrInvalidKey for a key that
+// is not comparable.
 func (p *Publisher) Stream(streamKey any) *Stream {
 	return &Stream{p: p, key: streamKey}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"time"
 
@@ -20,6 +21,13 @@ var ErrHandlerSet = errors.New("nanoq: receive unavailable: a handler is set")
 // DefaultMaxPayload is the default limit of one message's payload: 10 MiB, as
 // in the original nanoQ.
 const DefaultMaxPayload = 10 << 20
+
+// Upper bounds of the options: MaxPayload at most 1 GiB, QueueBytes at most
+// 64 GiB.
+const (
+	MaxPayloadLimit = 1 << 30
+	MaxQueueBytes   = 1<<36 - 1
+)
 
 // StreamDescriptor tells the connections (streams) of one Subscriber apart.
 // It is not the publisher's stream key; it differs per connection for the
@@ -48,13 +56,13 @@ type Options struct {
 	// copies); Receive is then unavailable.
 	Handler Handler
 	// MaxPayload limits one message's payload; a larger length prefix closes
-	// the connection. 0 means DefaultMaxPayload.
+	// the connection. 0 means DefaultMaxPayload; at most MaxPayloadLimit.
 	MaxPayload int
 	// QueueBytes bounds the bytes waiting for Receive, over all event
 	// loops: each message takes its payload plus 8 to 15 bytes
 	// (ring.RecordOverhead at most). When full the oldest messages are
 	// dropped and counted (queue_full). 0 means 2 × MaxPayload; it is
-	// raised to MaxPayload + 15 if smaller.
+	// raised to MaxPayload + 15 if smaller; at most MaxQueueBytes.
 	QueueBytes int
 	// EventLoops is the number of event loops; 0 means min(GOMAXPROCS, 4).
 	EventLoops int
@@ -69,11 +77,15 @@ func (o Options) withDefaults() (Options, error) {
 	if o.EventLoops > 256 {
 		return o, fmt.Errorf("nanoq: subscriber options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
 	}
+	if o.MaxPayload > MaxPayloadLimit || int64(o.QueueBytes) > MaxQueueBytes {
+		return o, fmt.Errorf("nanoq: subscriber options: MaxPayload %d or QueueBytes %d above %d and %d: %w",
+			o.MaxPayload, o.QueueBytes, MaxPayloadLimit, int64(MaxQueueBytes), ErrInvalidOptions)
+	}
 	if o.MaxPayload == 0 {
 		o.MaxPayload = DefaultMaxPayload
 	}
 	if o.QueueBytes == 0 {
-		o.QueueBytes = 2 * o.MaxPayload
+		o.QueueBytes = int(min(2*int64(o.MaxPayload), math.MaxInt)) // no overflow with 32-bit ints
 	}
 	if o.QueueBytes < o.MaxPayload+ring.RecordOverhead {
 		o.QueueBytes = o.MaxPayload + ring.RecordOverhead

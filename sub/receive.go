@@ -19,10 +19,14 @@ import (
 // io.ErrShortBuffer. Safe for any number of goroutines; messages of one
 // stream come out in order, taken in turn from the event loops' queues.
 // Receive works before Bind; it returns ErrHandlerSet when the Subscriber
-// delivers to a Handler. Zero allocations.
+// delivers to a Handler. A nil ctx is taken as context.Background(). Zero
+// allocations.
 func (s *Subscriber) Receive(ctx context.Context, buf []byte) (payload []byte, stream StreamDescriptor, err error) {
 	if s.queue == nil {
 		return nil, 0, ErrHandlerSet
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	n, id, err := s.queue.Get(ctx, buf)
 	if err != nil {

@@ -137,3 +137,35 @@ func TestReceiveOverloadExact(t *testing.T) {
 	}
 	t.Logf("received %d, queue_full %v, disconnected at Close %v", len(seen), full, closed)
 }
+
+// A nil ctx is taken as context.Background(), and options out of range are
+// refused at construction, not met as a panic later.
+func TestOddInput(t *testing.T) {
+	s := startSub(t, nettest.TCPURL, Options{})
+	c := dial(t, s)
+	c.Write(frame(pattern(1, 10)))
+	p, _, err := s.Receive(nil, make([]byte, 64)) // a nil ctx on purpose
+	if err != nil || string(p) != string(pattern(1, 10)) {
+		t.Fatalf("Receive(nil ctx) = %q, %v", p, err)
+	}
+	listened := make(chan error, 1)
+	go func() { listened <- s.Listen(nil) }() // a nil ctx on purpose
+	s.Close()
+	if err := <-listened; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Listen(nil ctx) after Close = %v, want ErrClosed", err)
+	}
+	for _, o := range []Options{
+		{MaxPayload: MaxPayloadLimit + 1},
+		{QueueBytes: MaxQueueBytes + 1},
+		{MaxPayload: int(^uint(0) >> 3)},
+	} {
+		if _, err := New(nettest.TCPURL, o); !errors.Is(err, ErrInvalidOptions) {
+			t.Fatalf("New(%+v) = %v, want ErrInvalidOptions", o, err)
+		}
+	}
+	s2, err := New(nettest.TCPURL, Options{MaxPayload: MaxPayloadLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+}

@@ -122,10 +122,13 @@ func (s *Subscriber) Bind() error {
 // accepting, closes every connection and returns ctx.Err(); messages already
 // queued stay available to Receive, which returns them and then an error
 // matching both ErrClosed and ctx.Err() (errors.Is). When Close ends it,
-// Listen returns ErrClosed.
+// Listen returns ErrClosed. A nil ctx is taken as context.Background().
 func (s *Subscriber) Listen(ctx context.Context) error {
 	if err := s.Bind(); err != nil {
 		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	select {
 	case <-ctx.Done():
