@@ -1,9 +1,11 @@
 package pub
 
 import (
+	"bufio"
 	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/nanoq/nq/internal/nettest"
 	"github.com/nanoq/nq/sub"
@@ -70,4 +72,42 @@ func TestPublishOddInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	big.Close()
+}
+
+// Keepalive does not cut a stream that is still writing to a slow reader
+// (#11, finding 4): 16,000 × 1 KiB, published at once (more than the
+// kernel's socket buffers hold), drained by a raw reader taking about 16
+// per millisecond, with KeepaliveTimeout 100 ms. All arrive and none is
+// counted lost; once drained, the idle stream closes.
+func TestKeepaliveSparesSlowStream(t *testing.T) {
+	const n = 16000
+	m, reg := nettest.NewMetrics(t)
+	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
+	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{KeepaliveTimeout: 100 * time.Millisecond, Metrics: m})
+	payload := make([]byte, 1024)
+	for i := range n {
+		payload[0], payload[1] = byte(i), byte(i>>8)
+		if err := p.Publish(bg, payload, "k"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	br := bufio.NewReader(accept(t, conns))
+	for i := range n {
+		f, err := readFrame(br)
+		if err != nil {
+			t.Fatalf("frame %d: %v (lost: %v)", i, err, nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", ""))
+		}
+		if len(f) != 1024 || f[0] != byte(i) || f[1] != byte(i>>8) {
+			t.Fatalf("frame %d: %d bytes, first %d", i, len(f), f[0])
+		}
+		if i%16 == 15 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if _, err := readFrame(br); err == nil {
+		t.Fatal("a drained idle stream stayed open")
+	}
+	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", ""); lost != 0 {
+		t.Fatalf("%v messages counted lost", lost)
+	}
 }

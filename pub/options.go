@@ -29,9 +29,11 @@ const (
 // Options configure a Publisher. Zero values select the defaults; the seed's
 // fields keep their names and meanings.
 type Options struct {
-	// KeepaliveTimeout closes a stream with nothing published for this long,
-	// giving its memory back; the next Publish with its key reopens it.
-	// 0 means DefaultKeepaliveTimeout.
+	// KeepaliveTimeout closes a stream with nothing published for this long
+	// and nothing left to write on its connection (or no connection),
+	// giving its memory back; the next Publish with its key reopens it. A
+	// slow but progressing connection is not cut: WriteTimeout bounds one
+	// that makes no progress. 0 means DefaultKeepaliveTimeout.
 	KeepaliveTimeout time.Duration
 	// ConnectTimeout bounds each dial. 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration

@@ -256,7 +256,7 @@ func (p *Publisher) tick() {
 	}
 }
 
-// sweep closes streams idle for KeepaliveTimeout, frees the empty rings of
+// sweep closes idle streams (see KeepaliveTimeout), frees the empty rings of
 // streams with nothing published for two periods (sweeps run every period),
 // and reports the buffered bytes. Timer goroutine only.
 //
@@ -268,7 +268,10 @@ func (p *Publisher) sweep(now int64, period time.Duration) {
 	p.streams.Range(func(k, v any) bool {
 		s := v.(*stream)
 		idle := now - s.lastPub.Load()
-		if idle > ka {
+		// Idle means nothing published for KeepaliveTimeout and, while
+		// connected, nothing left to write: a slow but progressing
+		// connection is WriteTimeout's business, not keepalive's.
+		if idle > ka && (s.link.Load() == nil || s.ring.Len()+int(s.pendingOB.Load()) == 0) {
 			p.log.Debugf("stream %v to %s idle for %v: closing", k, p.addr, p.opts.KeepaliveTimeout)
 			s.close()
 			return true
