@@ -23,6 +23,9 @@ var (
 	// ErrInvalidKey is wrapped by Publish for a stream key that is not
 	// comparable (a slice, a map, ...).
 	ErrInvalidKey = pub.ErrInvalidKey
+	// ErrUnsent is wrapped by Pub.Shutdown and Pub.Close when messages
+	// buffered at the call could not be written to a socket.
+	ErrUnsent = pub.ErrUnsent
 )
 
 // DefaultMaxPayload is the default limit of one message: 10 MiB.

@@ -2,7 +2,11 @@ package pub
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
+
+	"github.com/nanoq/nq/metrics"
 )
 
 // Close is Shutdown with a bound of WriteTimeout (5 s when WriteTimeout is
@@ -18,10 +22,13 @@ func (p *Publisher) Close() error {
 }
 
 // Shutdown stops accepting messages (Publish returns ErrClosed), waits until
-// every open stream has written what it buffered or ctx is done, then closes
-// every stream, counting what was not sent as lost, and returns once the
-// Publisher's goroutines have exited. It returns ctx.Err() when the wait was
-// cut short. A second call waits for the first to finish.
+// every stream has written what it buffered to its socket (a stream that is
+// reconnecting keeps trying) or ctx is done, then closes every stream,
+// counting what was not sent as lost, and returns once the Publisher's
+// goroutines have exited. It returns nil only when every message buffered
+// at the call was written to a socket; otherwise an error that says how
+// many were not and wraps ErrUnsent, and ctx.Err() when ctx cut the wait
+// short. A second call waits for the first to finish and returns nil.
 func (p *Publisher) Shutdown(ctx context.Context) error {
 	first := false
 	p.once.Do(func() { first = true })
@@ -54,10 +61,26 @@ func (p *Publisher) Shutdown(ctx context.Context) error {
 	} else {
 		rerr = p.r.Close()
 	}
-	if err == nil {
-		err = rerr
+	if n := p.unsent.Load(); n > 0 {
+		if err != nil {
+			return fmt.Errorf("nanoq: shutdown %s: %d messages not sent: %w (%w)", p.addr, n, ErrUnsent, err)
+		}
+		return fmt.Errorf("nanoq: shutdown %s: %d messages not sent: %w", p.addr, n, ErrUnsent)
 	}
-	return err
+	return rerr
+}
+
+// ErrUnsent is wrapped by Shutdown (and Close) when messages buffered at the
+// call could not be written to a socket.
+var ErrUnsent = errors.New("nanoq: messages not sent")
+
+// lost counts n messages of bytes as lost for reason r, and, once Shutdown
+// has begun, as not sent by it. Any goroutine.
+func (p *Publisher) lost(r metrics.Reason, n, bytes int) {
+	p.m.Lost(r, n, bytes)
+	if p.closed.Load() {
+		p.unsent.Add(int64(n))
+	}
 }
 
 // drain waits until no stream that can still send holds unsent bytes. The
@@ -72,8 +95,6 @@ func (p *Publisher) drain(ctx context.Context) error {
 		p.streams.Range(func(_, v any) bool {
 			s := v.(*stream)
 			switch s.state.Load() {
-			case stateBackoff:
-				return true // cannot send now; counted lost when closed
 			case stateOpen:
 				if s.ring.Len() > 0 || s.pendingOB.Load() > 0 {
 					busy = true
@@ -82,7 +103,7 @@ func (p *Publisher) drain(ctx context.Context) error {
 						l.ls.loop.Post(l.ls.retry)
 					}
 				}
-			default: // dialing: its bytes go out once connected
+			default: // dialing or backing off: its bytes go out once connected
 				busy = busy || s.ring.Len() > 0
 			}
 			return true

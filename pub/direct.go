@@ -131,14 +131,14 @@ func (l *link) settlePartial(first, second []byte, sent int) {
 	frames := l.s.ring.Frames()
 	lost, lostBytes := framesTouched(first, second, total-sent)
 	l.s.p.m.Transferred(frames-lost, total-lostBytes)
-	l.s.p.m.Lost(metrics.Disconnected, lost, lostBytes)
+	l.s.p.lost(metrics.Disconnected, lost, lostBytes)
 }
 
 // giveBack returns a direct write's frames to the ring for the loop. If the
 // stream closed meanwhile they cannot stay, and count as lost.
 func (l *link) giveBack() {
 	if d := l.s.ring.Unpeek(); d.Frames > 0 {
-		l.s.p.m.Lost(metrics.Disconnected, d.Frames, d.Bytes)
+		l.s.p.lost(metrics.Disconnected, d.Frames, d.Bytes)
 	}
 }
 

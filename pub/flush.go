@@ -136,7 +136,7 @@ func (l *link) flushNow() {
 			if done > 0 { // what the direct write sent counts as sent
 				l.settlePartial(first, second, done)
 			} else {
-				s.p.m.Lost(metrics.Disconnected, frames, n)
+				s.p.lost(metrics.Disconnected, frames, n)
 			}
 			s.ring.Release()
 			return

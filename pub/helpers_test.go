@@ -91,8 +91,16 @@ func newPub(t testing.TB, url string, opts Options) *Publisher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { shutdownSoon(p) })
 	return p
+}
+
+// shutdownSoon shuts p down, waiting at most 200 ms for what it buffered:
+// tests that check the drain call Shutdown or Close themselves.
+func shutdownSoon(p interface{ Shutdown(context.Context) error }) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = p.Shutdown(ctx)
 }
 
 // rawListener accepts connections and hands each to the test.

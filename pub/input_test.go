@@ -2,8 +2,10 @@ package pub
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,7 +73,7 @@ func TestPublishOddInput(t *testing.T) {
 	if err := big.Publish(bg, []byte("x"), 1); err != nil {
 		t.Fatal(err)
 	}
-	big.Close()
+	shutdownSoon(big) // nobody listens: its message stays unsent
 }
 
 // Keepalive does not cut a stream that is still writing to a slow reader
@@ -109,5 +111,36 @@ func TestKeepaliveSparesSlowStream(t *testing.T) {
 	}
 	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", ""); lost != 0 {
 		t.Fatalf("%v messages counted lost", lost)
+	}
+}
+
+// Shutdown says when it could not send everything (#11, finding 5): to an
+// address nobody listens on, 100 buffered messages wait for a connection
+// until ctx ends, then Shutdown reports them.
+func TestShutdownReportsUnsent(t *testing.T) {
+	ln, _ := rawListener(t, "tcp4", "127.0.0.1:0")
+	url := "tcp4://" + ln.Addr().String()
+	ln.Close() // nobody listens there now
+	m, reg := nettest.NewMetrics(t)
+	p, err := New(url, Options{Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if err := p.Publish(bg, []byte{byte(i)}, i%3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(bg, 200*time.Millisecond)
+	defer cancel()
+	err = p.Shutdown(ctx)
+	if !errors.Is(err, ErrUnsent) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), " 100 messages") {
+		t.Fatalf("Shutdown = %v, want 100 messages, ErrUnsent and DeadlineExceeded", err)
+	}
+	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "disconnected"); lost != 100 {
+		t.Fatalf("disconnected %v, want 100", lost)
+	}
+	if err := p.Shutdown(bg); err != nil {
+		t.Fatalf("second Shutdown = %v", err)
 	}
 }

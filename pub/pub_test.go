@@ -288,7 +288,7 @@ func TestMulti(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer mp.Close()
+	defer shutdownSoon(mp) // the down destination keeps its 100 messages
 	for i := range 100 {
 		if err := mp.Publish(bg, []byte{byte(i)}, "k"); err != nil {
 			t.Fatal(err)

@@ -49,6 +49,7 @@ type Publisher struct {
 	gone    chan struct{} // capacity 1: live reached 0 while closing
 	done    chan struct{} // closed when Shutdown has finished
 	closed  atomic.Bool
+	unsent  atomic.Int64 // messages lost since Shutdown began (see lost)
 	clock   atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
 	epoch   time.Time    // read-only: monotonic origin for direct-write spacing
 	direct  directStats

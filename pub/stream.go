@@ -157,7 +157,7 @@ func (s *stream) publish(payload []byte) bool {
 		}
 	}
 	if d.Frames > 0 {
-		s.p.m.Lost(metrics.Overflow, d.Frames, d.Bytes)
+		s.p.lost(metrics.Overflow, d.Frames, d.Bytes)
 		// The loop is behind. When publishers are CPU-bound the event
 		// loops (goroutines too) wait for a P; yielding here lets them
 		// write instead of this goroutine dropping frame after frame.
@@ -193,7 +193,7 @@ func (s *stream) finalize() {
 		return
 	}
 	if d := s.ring.Discard(); d.Frames > 0 {
-		s.p.m.Lost(metrics.Disconnected, d.Frames, d.Bytes)
+		s.p.lost(metrics.Disconnected, d.Frames, d.Bytes)
 	}
 	s.ring.Free()
 	s.p.m.Closed(time.Since(s.opened))
@@ -246,7 +246,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		s.ring.Release()
 	}
 	if l.unsentFrames > 0 { // never counted as sent: see flushNow
-		s.p.m.Lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)
+		s.p.lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)
 	}
 	l.conn = nil
 	s.setPendingOB(0)
