@@ -31,7 +31,8 @@
 //	nanoq_pub_bytes_total                  counter    addr          wire bytes of those messages
 //	nanoq_pub_lost_messages_total          counter    addr, reason  messages published towards addr that will never be sent
 //	nanoq_pub_lost_bytes_total             counter    addr, reason  wire bytes of those messages
-//	nanoq_pub_reconnects_total             counter    addr          redials after a failed dial or a lost connection
+//	nanoq_pub_reconnects_total             counter    addr          connections opened again after a lost connection or failed dials
+//	nanoq_pub_dial_failures_total          counter    addr          failed dials (each retried with backoff)
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
 //	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket

@@ -38,6 +38,7 @@ type side struct {
 	duration            *prometheus.HistogramVec
 	buffered            *prometheus.GaugeVec
 	reconnects          *prometheus.CounterVec // publisher side only, else nil
+	dialFailures        *prometheus.CounterVec // publisher side only, else nil
 	acceptErrors        *prometheus.CounterVec // subscriber side only, else nil
 	reasons             []Reason               // resolved eagerly by handles
 }
@@ -79,13 +80,15 @@ func newPub(r *registrar) *side {
 		msgs: counterVec(r, sub, "messages_total",
 			"Messages written to connections towards the subscriber at addr.", labelAddr),
 		bytes: counterVec(r, sub, "bytes_total",
-			"Payload bytes of the messages in nanoq_pub_messages_total, without length prefixes.", labelAddr),
+			"Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_messages_total.", labelAddr),
 		lostMsgs: counterVec(r, sub, "lost_messages_total",
 			"Messages published towards addr that will never be sent, by reason.", labelAddr, labelReason),
 		lostBytes: counterVec(r, sub, "lost_bytes_total",
-			"Payload bytes of the messages in nanoq_pub_lost_messages_total, by reason.", labelAddr, labelReason),
+			"Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_lost_messages_total, by reason.", labelAddr, labelReason),
 		reconnects: counterVec(r, sub, "reconnects_total",
-			"Redials of publisher streams towards addr after a failed dial or a lost connection.", labelAddr),
+			"Connections opened again by publisher streams towards addr, after a lost connection or failed dials.", labelAddr),
+		dialFailures: counterVec(r, sub, "dial_failures_total",
+			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
 		streams: gaugeVec(r, sub, "streams",
 			"Publisher streams (one per stream key) currently open towards addr.", labelAddr),
 		duration: histogramVec(r, sub, "stream_duration_seconds",

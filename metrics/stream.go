@@ -19,6 +19,7 @@ type Stream struct {
 	duration     prometheus.Observer
 	buffered     prometheus.Gauge
 	reconnects   prometheus.Counter // nil on subscriber handles
+	dialFailures prometheus.Counter // nil on subscriber handles
 	acceptErrors prometheus.Counter // nil on publisher handles
 	side         *side              // to resolve the children of rarer reasons
 	addr         string
@@ -65,6 +66,7 @@ func newStream(sd *side, addr string) *Stream {
 	}
 	if sd.reconnects != nil {
 		s.reconnects = sd.reconnects.WithLabelValues(addr)
+		s.dialFailures = sd.dialFailures.WithLabelValues(addr)
 	}
 	if sd.acceptErrors != nil {
 		s.acceptErrors = sd.acceptErrors.WithLabelValues(addr)
@@ -135,13 +137,23 @@ func (s *Stream) Closed(d time.Duration) {
 	s.duration.Observe(max(d, 0).Seconds())
 }
 
-// Reconnected counts one redial of a publisher stream. It does nothing on a
-// subscriber's handle.
+// Reconnected counts one connection a publisher stream opened again (after
+// a lost connection or failed dials). It does nothing on a subscriber's
+// handle.
 func (s *Stream) Reconnected() {
 	if s == nil || s.reconnects == nil {
 		return
 	}
 	s.reconnects.Inc()
+}
+
+// DialFailed counts one failed dial of a publisher stream. It does nothing
+// on a subscriber's handle.
+func (s *Stream) DialFailed() {
+	if s == nil || s.dialFailures == nil {
+		return
+	}
+	s.dialFailures.Inc()
 }
 
 // Buffered adds delta (may be negative) to the buffered-bytes gauge.

@@ -168,8 +168,8 @@ func (d *dialer) dial(s *stream) {
 			err = tc.SetNoDelay(p.opts.NoDelay)
 		}
 		if err == nil {
-			if s.dials > 0 {
-				p.m.Reconnected()
+			if s.dials > 0 || s.failing {
+				p.m.Reconnected() // a connection again: after a lost one, or after failed dials
 			}
 			s.dials++
 			// On success OnOpen has run and the loop owns s: do not touch it.
@@ -185,6 +185,7 @@ func (d *dialer) dial(s *stream) {
 		}
 	}
 	s.dialing.Store(false)
+	p.m.DialFailed()
 	if s.closed.Load() {
 		s.finalize()
 		return

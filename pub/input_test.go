@@ -144,3 +144,33 @@ func TestShutdownReportsUnsent(t *testing.T) {
 		t.Fatalf("second Shutdown = %v", err)
 	}
 }
+
+// Metrics say what they count (#11, finding 8): failed dials have a series
+// of their own, the connection that follows counts as a reconnect, and
+// too_big counts wire bytes like every publisher byte count.
+func TestDialMetrics(t *testing.T) {
+	m, reg := nettest.NewMetrics(t)
+	path := nettest.UnixPath(t) // nobody listens there yet
+	p := newPub(t, "unix://"+path, Options{Metrics: m, MaxPayload: 100})
+	if err := p.Publish(bg, []byte("hello"), "k"); err != nil {
+		t.Fatal(err)
+	}
+	nettest.WaitSum(t, reg, "nanoq_pub_dial_failures_total", "", 2)
+	if n := nettest.Sum(t, reg, "nanoq_pub_reconnects_total", ""); n != 0 {
+		t.Fatalf("reconnects %v before any connection", n)
+	}
+	ln, conns := rawListener(t, "unix", path)
+	defer ln.Close()
+	got, err := readFrame(bufio.NewReader(accept(t, conns)))
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("after the outage: %q, %v", got, err)
+	}
+	nettest.WaitSum(t, reg, "nanoq_pub_reconnects_total", "", 1)
+
+	if err := p.Publish(bg, make([]byte, 101), "k"); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("Publish 101 B = %v", err)
+	}
+	if n := nettest.Sum(t, reg, "nanoq_pub_lost_bytes_total", "too_big"); n != 102 {
+		t.Fatalf("too_big bytes %v, want 102 (payload and 1-byte prefix)", n)
+	}
+}

@@ -132,7 +132,7 @@ func (p *Publisher) Publish(ctx context.Context, payload []byte, streamKey any) 
 }
 
 func (p *Publisher) tooBig(n int) error {
-	p.m.Lost(metrics.TooBig, 1, n)
+	p.m.Lost(metrics.TooBig, 1, codec.HeaderLen(n)+n) // wire bytes, as every pub byte count
 	return fmt.Errorf("nanoq: publish %d bytes, MaxPayload %d: %w", n, p.opts.MaxPayload, ErrTooBig)
 }
 
