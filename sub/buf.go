@@ -1,6 +1,7 @@
 package sub
 
 import (
+	"errors"
 	"math/bits"
 	"sync"
 )
@@ -50,16 +51,72 @@ func (b *buffer) release() {
 	}
 }
 
-// appendGrow appends src to b, replacing b by a larger buffer when needed.
-// Capacity at least doubles on growth (so assembling a frame copies each byte
-// O(1) times) but never exceeds total, the frame's full length.
-func appendGrow(b *buffer, src []byte, total int) *buffer {
-	if need := len(b.b) + len(src); need > cap(b.b) {
-		nb := getBuffer(max(need, min(2*cap(b.b), total)))
-		nb.b = append(nb.b, b.b...)
-		b.release()
+// bufferCap is the capacity getBuffer(n) returns.
+func bufferCap(n int) int {
+	if c := classOf(n); c < len(bufPools) {
+		return 1 << (c + minClassShift)
+	}
+	return n
+}
+
+// errPendingBudget is what a connection fails with when its partial frame
+// would take the subscriber over PendingBytes.
+var errPendingBudget = errors.New("partial frames over the subscriber's PendingBytes")
+
+// appendPending appends src to the connection's partial frame, starting one
+// (with room for at least start bytes) when there is none. A buffer that
+// must grow at least doubles (so assembling a frame copies each byte O(1)
+// times) but never exceeds total, the frame's full length. Growth is
+// reserved from the subscriber's PendingBytes budget first; when that is
+// spent it fails and the frame stays as it was. Event-loop only.
+func (c *conn) appendPending(src []byte, start, total int) error {
+	b := c.pending
+	n, have := 0, 0
+	if b != nil {
+		n, have = len(b.b), cap(b.b)
+	} else {
+		c.pendingSince = c.s.clock.Load()
+	}
+	if n+len(src) > have {
+		want := max(n+len(src), min(2*have, total), start)
+		size := bufferCap(want)
+		if !c.s.reservePending(size - c.held) {
+			return errPendingBudget
+		}
+		c.held = size
+		nb := getBuffer(want)
+		if b != nil {
+			nb.b = append(nb.b, b.b...)
+			b.release()
+		}
 		b = nb
 	}
 	b.b = append(b.b, src...)
-	return b
+	c.pending = b
+	return nil
+}
+
+// releasePending gives the partial frame's buffer back, and its budget.
+// Event-loop only.
+func (c *conn) releasePending() {
+	c.pending.release()
+	c.pending = nil
+	if c.held != 0 {
+		c.s.pendingHeld.Add(-int64(c.held))
+		c.held = 0
+	}
+}
+
+// reservePending takes n bytes (n may be negative) of the PendingBytes
+// budget, unless that would exceed it. Any event loop.
+func (s *Subscriber) reservePending(n int) bool {
+	for {
+		h := s.pendingHeld.Load()
+		if n > 0 && h+int64(n) > int64(s.opts.PendingBytes) {
+			return false
+		}
+		if s.pendingHeld.CompareAndSwap(h, h+int64(n)) {
+			return true
+		}
+	}
 }

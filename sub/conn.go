@@ -19,14 +19,16 @@ type conn struct {
 	m    *metrics.Stream
 
 	// Event-loop only.
-	rc       *reactor.Conn
-	lane     *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
-	full     ring.Dropped // frames the queue dropped during this traffic event
-	opened   time.Time
-	pending  *buffer // a partial frame (header and what arrived of its payload); nil when none
-	lastSeen int64   // Subscriber.clock when the connection opened or a frame last completed
-	slot     int     // index in loopState.conns
-	dead     bool    // bad input seen: ignore further data until OnClose
+	rc           *reactor.Conn
+	lane         *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
+	full         ring.Dropped // frames the queue dropped during this traffic event
+	opened       time.Time
+	pending      *buffer // a partial frame (header and what arrived of its payload); nil when none
+	held         int     // PendingBytes budget held for pending's buffer
+	pendingSince int64   // Subscriber.clock when the partial frame started
+	lastSeen     int64   // Subscriber.clock when the connection opened or a frame last completed
+	slot         int     // index in loopState.conns
+	dead         bool    // bad input seen: ignore further data until OnClose
 }
 
 // OnOpen registers the connection with its loop's idle sweep.
@@ -48,8 +50,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 		c.m.Lost(metrics.Truncated, 1, len(c.pending.b))
 		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(c.pending.b))
 	}
-	c.pending.release()
-	c.pending = nil
+	c.releasePending()
 	c.s.loops[rc.Loop().Index()].remove(c)
 	c.m.Closed(time.Since(c.opened))
 	if err != nil {
@@ -100,8 +101,7 @@ func (c *conn) feed(data []byte) (msgs, size int, err error) {
 		p, _, _, _ := codec.Parse(c.pending.b, max)
 		c.deliver(p)
 		msgs, size = 1, len(p)
-		c.pending.release()
-		c.pending = nil
+		c.releasePending()
 	}
 	for len(data) > 0 {
 		p, n, need, err := codec.Parse(data, max)
@@ -109,7 +109,9 @@ func (c *conn) feed(data []byte) (msgs, size int, err error) {
 			return msgs, size, err
 		}
 		if n == 0 {
-			c.pending = appendGrow(getBuffer(startCap(len(data), need)), data, len(data)+need)
+			if err := c.appendPending(data, startCap(len(data), need), len(data)+need); err != nil {
+				return msgs, size, err
+			}
 			break
 		}
 		c.deliver(p)
@@ -135,11 +137,15 @@ func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 			return nil, false, nil
 		case headerLen(c.pending.b) == 0:
 			// The length prefix is still incomplete: take one more byte.
-			c.pending = appendGrow(c.pending, data[:1], len(c.pending.b)+1)
+			if err := c.appendPending(data[:1], 0, len(c.pending.b)+1); err != nil {
+				return nil, false, err
+			}
 			data = data[1:]
 		default:
 			k := min(need, len(data))
-			c.pending = appendGrow(c.pending, data[:k], len(c.pending.b)+need)
+			if err := c.appendPending(data[:k], 0, len(c.pending.b)+need); err != nil {
+				return nil, false, err
+			}
 			data = data[k:]
 		}
 	}
@@ -160,15 +166,20 @@ func (c *conn) deliver(p []byte) {
 
 // fail closes the connection after bad input: one log line, one count.
 func (c *conn) fail(err error) {
-	reason := metrics.Malformed
-	if errors.Is(err, codec.ErrTooBig) {
+	reason, n := metrics.Malformed, 0
+	switch {
+	case errors.Is(err, codec.ErrTooBig):
 		reason = metrics.TooBig
+	case errors.Is(err, errPendingBudget):
+		reason = metrics.Truncated
+		if c.pending != nil {
+			n = len(c.pending.b)
+		}
 	}
-	c.m.Lost(reason, 1, 0)
+	c.m.Lost(reason, 1, n)
 	c.s.log.Warnf("stream %d from %s: %v: closing the connection", c.desc, c.rc.RemoteAddr(), err)
 	c.dead = true
-	c.pending.release()
-	c.pending = nil
+	c.releasePending()
 	c.rc.Close()
 }
 

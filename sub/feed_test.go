@@ -11,7 +11,11 @@ import (
 
 // feedConn returns a connection not attached to any socket, delivering to h.
 func feedConn(max int, h Handler) *conn {
-	return &conn{s: &Subscriber{opts: Options{MaxPayload: max}, handler: h}}
+	opts, err := Options{MaxPayload: max}.withDefaults()
+	if err != nil {
+		panic(err)
+	}
+	return &conn{s: &Subscriber{opts: opts, handler: h}}
 }
 
 func TestFeedEverySplit(t *testing.T) {

@@ -43,21 +43,29 @@ func (l *loopState) remove(c *conn) {
 }
 
 // closeIdle runs on the loop: it closes connections silent for longer than
-// KeepaliveTimeout. It walks backwards because a close may remove the
-// current element at once (swapping in one already visited).
+// KeepaliveTimeout, and those inside a frame for longer than FrameTimeout.
+// It walks backwards because a close may remove the current element at once
+// (swapping in one already visited).
 func (l *loopState) closeIdle() {
-	timeout := int64(l.s.opts.KeepaliveTimeout)
+	ka, ft := int64(l.s.opts.KeepaliveTimeout), int64(l.s.opts.FrameTimeout)
 	now := l.s.clock.Load()
 	for i := len(l.conns) - 1; i >= 0; i-- {
 		if i >= len(l.conns) {
 			continue
 		}
 		c := l.conns[i]
-		if !c.dead && now-c.lastSeen > timeout {
+		switch {
+		case c.dead:
+			continue
+		case ka > 0 && now-c.lastSeen > ka:
 			l.s.log.Infof("stream %d from %s: silent for %v, closing", c.desc, c.rc.RemoteAddr(), l.s.opts.KeepaliveTimeout)
-			c.dead = true
-			c.rc.Close()
+		case c.pending != nil && now-c.pendingSince > ft:
+			l.s.log.Infof("stream %d from %s: a frame unfinished after %v, closing", c.desc, c.rc.RemoteAddr(), l.s.opts.FrameTimeout)
+		default:
+			continue
 		}
+		c.dead = true
+		c.rc.Close() // OnClose counts a cut frame
 	}
 }
 
@@ -69,9 +77,8 @@ const trimPeriod = time.Second
 // the receive queue, and reports the queue's size.
 func (s *Subscriber) tick() {
 	defer s.wg.Done()
-	ka := s.opts.KeepaliveTimeout
-	period := time.Second
-	if ka > 0 {
+	period := min(time.Second, max(s.opts.FrameTimeout/4, time.Millisecond))
+	if ka := s.opts.KeepaliveTimeout; ka > 0 {
 		period = min(period, max(ka/4, time.Millisecond))
 	}
 	t := time.NewTicker(period)
@@ -88,9 +95,7 @@ func (s *Subscriber) tick() {
 				trimmed = now
 			}
 			for _, l := range s.loops {
-				if ka > 0 {
-					l.loop.Post(l.sweep)
-				}
+				l.loop.Post(l.sweep)
 				if trim && l.trim != nil {
 					l.loop.Post(l.trim)
 				}

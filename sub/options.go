@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/ring"
 )
@@ -21,6 +22,10 @@ var ErrHandlerSet = errors.New("nanoq: receive unavailable: a handler is set")
 // DefaultMaxPayload is the default limit of one message's payload: 10 MiB, as
 // in the original nanoQ.
 const DefaultMaxPayload = 10 << 20
+
+// DefaultFrameTimeout is the default bound on completing a frame once it
+// started.
+const DefaultFrameTimeout = 30 * time.Second
 
 // Upper bounds of the options: MaxPayload at most 1 GiB, QueueBytes at most
 // 64 GiB.
@@ -64,6 +69,17 @@ type Options struct {
 	// dropped and counted (queue_full). 0 means 2 × MaxPayload; it is
 	// raised to MaxPayload + 15 if smaller; at most MaxQueueBytes.
 	QueueBytes int
+	// PendingBytes bounds the memory of partial frames (a frame whose
+	// bytes have started to arrive) over all connections. A connection
+	// whose partial frame would take more is closed, its frame counted
+	// lost (truncated). 0 means 4 × MaxPayload; it is raised to hold one
+	// frame of MaxPayload if smaller.
+	PendingBytes int
+	// FrameTimeout closes a connection whose frame, once started, is not
+	// complete after this long (a peer that stalls or trickles inside a
+	// frame holds its partial buffer); the frame is counted lost
+	// (truncated). 0 means DefaultFrameTimeout.
+	FrameTimeout time.Duration
 	// EventLoops is the number of event loops; 0 means min(GOMAXPROCS, 4).
 	EventLoops int
 	// Metrics receives the subscriber's metrics; nil records nothing.
@@ -71,15 +87,16 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.KeepaliveTimeout < 0 || o.MaxPayload < 0 || o.QueueBytes < 0 || o.EventLoops < 0 {
+	if o.KeepaliveTimeout < 0 || o.MaxPayload < 0 || o.QueueBytes < 0 || o.EventLoops < 0 ||
+		o.PendingBytes < 0 || o.FrameTimeout < 0 {
 		return o, fmt.Errorf("nanoq: subscriber options: negative value: %w", ErrInvalidOptions)
 	}
 	if o.EventLoops > 256 {
 		return o, fmt.Errorf("nanoq: subscriber options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
 	}
-	if o.MaxPayload > MaxPayloadLimit || int64(o.QueueBytes) > MaxQueueBytes {
-		return o, fmt.Errorf("nanoq: subscriber options: MaxPayload %d or QueueBytes %d above %d and %d: %w",
-			o.MaxPayload, o.QueueBytes, MaxPayloadLimit, int64(MaxQueueBytes), ErrInvalidOptions)
+	if o.MaxPayload > MaxPayloadLimit || int64(o.QueueBytes) > MaxQueueBytes || int64(o.PendingBytes) > MaxQueueBytes {
+		return o, fmt.Errorf("nanoq: subscriber options: MaxPayload %d, QueueBytes %d or PendingBytes %d above %d, %d and %d: %w",
+			o.MaxPayload, o.QueueBytes, o.PendingBytes, MaxPayloadLimit, int64(MaxQueueBytes), int64(MaxQueueBytes), ErrInvalidOptions)
 	}
 	if o.MaxPayload == 0 {
 		o.MaxPayload = DefaultMaxPayload
@@ -89,6 +106,14 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.QueueBytes < o.MaxPayload+ring.RecordOverhead {
 		o.QueueBytes = o.MaxPayload + ring.RecordOverhead
+	}
+	if o.PendingBytes == 0 {
+		o.PendingBytes = int(min(4*int64(o.MaxPayload), math.MaxInt))
+	}
+	// One frame of any allowed size always fits.
+	o.PendingBytes = max(o.PendingBytes, bufferCap(o.MaxPayload+codec.MaxHeaderLen))
+	if o.FrameTimeout == 0 {
+		o.FrameTimeout = DefaultFrameTimeout
 	}
 	if o.EventLoops == 0 {
 		o.EventLoops = min(runtime.GOMAXPROCS(0), 4)

@@ -53,6 +53,9 @@ type Subscriber struct {
 	// clock is a coarse nanosecond clock for idle tracking, advanced by the
 	// timer goroutine (atomic).
 	clock atomic.Int64
+	// pendingHeld is the capacity of every connection's partial-frame
+	// buffer, within opts.PendingBytes (atomic; the loops).
+	pendingHeld atomic.Int64
 }
 
 // New returns a Subscriber for url (tcp://, tcp4://, tcp6:// or unix:///path).
