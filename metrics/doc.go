@@ -33,6 +33,7 @@
 //	nanoq_pub_lost_bytes_total             counter    addr, reason  wire bytes of those messages
 //	nanoq_pub_reconnects_total             counter    addr          connections opened again after a lost connection or failed dials
 //	nanoq_pub_dial_failures_total          counter    addr          failed dials (each retried with backoff)
+//	nanoq_pub_unacked_bytes_total          counter    addr          upper bound: bytes the kernel held unacknowledged at an aborted close (Linux)
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
 //	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket
@@ -47,6 +48,12 @@
 //
 // The duration histograms have buckets from 1 s to a day: 1, 2, 5, 10, 15,
 // 30, 45 seconds; 1, 2, 5, 10, 15, 30, 45 minutes; 1, 2, 5, 12, 18, 24 hours.
+//
+// Every count is exact except nanoq_pub_unacked_bytes_total, which is an
+// upper bound: when a connection is aborted (WriteTimeout), the kernel's
+// unacknowledged bytes (SIOCOUTQ, Linux only) are discarded by the reset;
+// whole messages among them were counted sent, so up to that many bytes of
+// "sent" messages may not have arrived. Other OSes report nothing there.
 //
 // # Loss reasons
 //

@@ -39,6 +39,7 @@ type side struct {
 	buffered            *prometheus.GaugeVec
 	reconnects          *prometheus.CounterVec // publisher side only, else nil
 	dialFailures        *prometheus.CounterVec // publisher side only, else nil
+	unacked             *prometheus.CounterVec // publisher side only, else nil
 	acceptErrors        *prometheus.CounterVec // subscriber side only, else nil
 	reasons             []Reason               // resolved eagerly by handles
 }
@@ -89,6 +90,8 @@ func newPub(r *registrar) *side {
 			"Connections opened again by publisher streams towards addr, after a lost connection or failed dials.", labelAddr),
 		dialFailures: counterVec(r, sub, "dial_failures_total",
 			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
+		unacked: counterVec(r, sub, "unacked_bytes_total",
+			"An upper bound, not an exact count: bytes the kernel had accepted towards addr, unacknowledged by the peer, when a connection was aborted (WriteTimeout); the reset discards them, so messages counted sent may be among them. Linux only.", labelAddr),
 		streams: gaugeVec(r, sub, "streams",
 			"Publisher streams (one per stream key) currently open towards addr.", labelAddr),
 		duration: histogramVec(r, sub, "stream_duration_seconds",

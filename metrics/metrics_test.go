@@ -64,6 +64,7 @@ func TestFamilies(t *testing.T) {
 		{"nanoq_pub_lost_bytes_total", counter, two},
 		{"nanoq_pub_reconnects_total", counter, one},
 		{"nanoq_pub_dial_failures_total", counter, one},
+		{"nanoq_pub_unacked_bytes_total", counter, one},
 		{"nanoq_pub_streams", gauge, one},
 		{"nanoq_pub_stream_duration_seconds", hist, one},
 		{"nanoq_pub_buffered_bytes", gauge, one},

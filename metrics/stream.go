@@ -20,6 +20,7 @@ type Stream struct {
 	buffered     prometheus.Gauge
 	reconnects   prometheus.Counter // nil on subscriber handles
 	dialFailures prometheus.Counter // nil on subscriber handles
+	unacked      prometheus.Counter // nil on subscriber handles
 	acceptErrors prometheus.Counter // nil on publisher handles
 	side         *side              // to resolve the children of rarer reasons
 	addr         string
@@ -67,6 +68,7 @@ func newStream(sd *side, addr string) *Stream {
 	if sd.reconnects != nil {
 		s.reconnects = sd.reconnects.WithLabelValues(addr)
 		s.dialFailures = sd.dialFailures.WithLabelValues(addr)
+		s.unacked = sd.unacked.WithLabelValues(addr)
 	}
 	if sd.acceptErrors != nil {
 		s.acceptErrors = sd.acceptErrors.WithLabelValues(addr)
@@ -154,6 +156,15 @@ func (s *Stream) DialFailed() {
 		return
 	}
 	s.dialFailures.Inc()
+}
+
+// Unacked adds n bytes to the upper bound of bytes an aborted connection's
+// kernel held unacknowledged. It does nothing on a subscriber's handle.
+func (s *Stream) Unacked(n int) {
+	if s == nil || s.unacked == nil || n <= 0 {
+		return
+	}
+	s.unacked.Add(float64(n))
 }
 
 // Buffered adds delta (may be negative) to the buffered-bytes gauge.

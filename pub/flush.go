@@ -282,7 +282,11 @@ func (ls *loopState) retryBlocked() {
 	}
 	for _, s := range expired {
 		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.s.key, ls.p.addr, wt)
-		s.conn.Close()
+		// Reset, so that what the kernel still holds is not delivered
+		// after the new connection's newer frames: order holds per
+		// connection. Whole frames in it were counted sent; report the
+		// bytes as an upper bound of what did not arrive.
+		ls.p.m.Unacked(s.conn.Abort())
 	}
 	for _, s := range unblocked {
 		s.flushNow()

@@ -37,8 +37,10 @@ type Options struct {
 	KeepaliveTimeout time.Duration
 	// ConnectTimeout bounds each dial. 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
-	// WriteTimeout closes and redials a connection whose pending output made
-	// no progress for this long. 0 means no write timeout.
+	// WriteTimeout resets and redials a connection whose pending output made
+	// no progress for this long: the reset discards what the kernel still
+	// holds instead of delivering it after the new connection's frames
+	// (order holds per connection). 0 means no write timeout.
 	WriteTimeout time.Duration
 	// FlushFrequency > 0 writes each stream at most every FlushFrequency
 	// (bandwidth mode). 0 writes as soon as the event loop is free: batches

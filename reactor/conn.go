@@ -101,6 +101,25 @@ func (c *Conn) OutboundBuffered() int {
 	return n
 }
 
+// Abort closes the connection with a reset (SO_LINGER 0): the kernel
+// discards what it still holds for the peer rather than delivering it late,
+// after a newer connection's data. It returns those bytes, sent or not but
+// unacknowledged, as the kernel counted them just before (SIOCOUTQ), or -1
+// where the OS cannot tell (not Linux). What the reactor's outbound buffer
+// held is written to the socket first, as with Close, and discarded by the
+// reset. OnClose follows as with Close.
+func (c *Conn) Abort() (unacked int) {
+	if !c.open {
+		return 0
+	}
+	unacked = outq(c.gc.Fd())
+	if err := c.gc.SetLinger(0); err != nil {
+		c.loop.r.log.Debugf("reactor: abort %v: %v", c.remote, err)
+	}
+	c.Close()
+	return unacked
+}
+
 // Close closes the connection; OnClose follows with a nil error. OnClose
 // runs synchronously, before Close returns, so a caller iterating over its
 // own connection set must expect OnClose to change it. Output still in the
