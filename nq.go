@@ -18,8 +18,23 @@ import (
 var (
 	// ErrTooBig is wrapped by Publish for a payload above MaxPayload.
 	ErrTooBig = codec.ErrTooBig
-	// ErrClosed is returned after Close by Publish, Receive and Listen.
+	// ErrClosed is returned after Close by Publish, Receive and Listen;
+	// errors.Is matches it with net.ErrClosed too.
 	ErrClosed = ring.ErrClosed
+	// ErrInvalidOptions is wrapped by the constructors (and the panics of
+	// NewPub and NewSub) for an option out of range.
+	ErrInvalidOptions = pub.ErrInvalidOptions
+	// ErrBadURL is wrapped by ParseURL and the constructors for an address
+	// that is not a valid nanoQ URL.
+	ErrBadURL = addr.ErrBadURL
+	// ErrMalformed is what a subscriber logs and counts (reason malformed)
+	// for a length prefix that is not a valid uvarint.
+	ErrMalformed = codec.ErrMalformed
+	// ErrHandlerSet is returned by Receive when SubOpts.Handler is set.
+	ErrHandlerSet = sub.ErrHandlerSet
+	// ErrPathInUse is wrapped by Bind and Listen when a unix socket path
+	// holds something other than a stale socket.
+	ErrPathInUse = sub.ErrPathInUse
 	// ErrInvalidKey is wrapped by Publish for a stream key that is not
 	// comparable (a slice, a map, ...).
 	ErrInvalidKey = pub.ErrInvalidKey

@@ -1,17 +1,17 @@
 package pub
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"time"
 
+	"github.com/nanoq/nq/internal/errs"
 	"github.com/nanoq/nq/metrics"
 )
 
 // ErrInvalidOptions is wrapped by New for an option out of range.
-var ErrInvalidOptions = errors.New("nanoq: invalid options")
+var ErrInvalidOptions = errs.ErrInvalidOptions
 
 // Defaults, as in the original nanoQ where it had one.
 const (

@@ -1,10 +1,15 @@
 package reactor
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/nanoq/nq/internal/errs"
+)
 
 // ErrClosed is returned by Enroll after Close, and by writes to a connection
-// that has closed.
-var ErrClosed = errors.New("nanoq: reactor closed")
+// that has closed: nanoQ's one closed error (errors.Is matches it with
+// net.ErrClosed too).
+var ErrClosed = errs.ErrClosed
 
 // errNotSocket: EnrollSide got a net.Conn without a descriptor.
 var errNotSocket = errors.New("nanoq: reactor: connection has no socket descriptor")

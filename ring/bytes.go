@@ -1,14 +1,16 @@
 package ring
 
 import (
-	"errors"
 	"runtime"
 	"sync/atomic"
+
+	"github.com/nanoq/nq/internal/errs"
 )
 
-// ErrClosed is returned by operations on a closed Queue (and reused by the
-// publisher and subscriber for their own Close).
-var ErrClosed = errors.New("nanoq: closed")
+// ErrClosed is returned by operations on a closed Queue (and by the
+// publisher, subscriber and reactor: one value). errors.Is matches it with
+// net.ErrClosed too.
+var ErrClosed = errs.ErrClosed
 
 // Dropped counts frames lost by one call, with their encoded size in bytes.
 type Dropped struct {

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/internal/errs"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/ring"
 )
 
 // ErrInvalidOptions is wrapped by New for an option out of range.
-var ErrInvalidOptions = errors.New("nanoq: invalid options")
+var ErrInvalidOptions = errs.ErrInvalidOptions
 
 // ErrHandlerSet is returned by Receive when the Subscriber delivers to a Handler.
 var ErrHandlerSet = errors.New("nanoq: receive unavailable: a handler is set")
