@@ -59,6 +59,12 @@ func bufferCap(n int) int {
 	return n
 }
 
+// pendingCost is what a partial-frame buffer of capacity size takes from
+// PendingBytes: its bytes beyond the smallest class. Every connection may
+// hold a small partial frame (at most 512 B, a cost per connection like
+// its other state); the budget bounds the large ones.
+func pendingCost(size int) int { return max(size-1<<minClassShift, 0) }
+
 // errPendingBudget is what a connection fails with when its partial frame
 // would take the subscriber over PendingBytes.
 var errPendingBudget = errors.New("partial frames over the subscriber's PendingBytes")
@@ -79,11 +85,11 @@ func (c *conn) appendPending(src []byte, start, total int) error {
 	}
 	if n+len(src) > have {
 		want := max(n+len(src), min(2*have, total), start)
-		size := bufferCap(want)
-		if !c.s.reservePending(size - c.held) {
+		cost := pendingCost(bufferCap(want))
+		if !c.s.reservePending(cost - c.held) {
 			return errPendingBudget
 		}
-		c.held = size
+		c.held = cost
 		nb := getBuffer(want)
 		if b != nil {
 			nb.b = append(nb.b, b.b...)

@@ -71,9 +71,10 @@ type Options struct {
 	// raised to MaxPayload + 15 if smaller; at most MaxQueueBytes.
 	QueueBytes int
 	// PendingBytes bounds the memory of partial frames (a frame whose
-	// bytes have started to arrive) over all connections. A connection
-	// whose partial frame would take more is closed, its frame counted
-	// lost (truncated). 0 means 4 × MaxPayload; it is raised to hold one
+	// bytes have started to arrive) over all connections, beyond 512 B
+	// each (every connection may hold that much). A connection whose
+	// partial frame would take more is closed, its frame counted lost
+	// (truncated). 0 means 4 × MaxPayload; it is raised to hold one
 	// frame of MaxPayload if smaller.
 	PendingBytes int
 	// FrameTimeout closes a connection whose frame, once started, is not

@@ -2,6 +2,7 @@ package sub
 
 import (
 	"encoding/binary"
+	"net"
 	"testing"
 	"time"
 
@@ -58,5 +59,38 @@ func TestFrameTimeout(t *testing.T) {
 	nettest.WaitSum(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
 	if h := s.pendingHeld.Load(); h != 0 {
 		t.Fatalf("%d bytes of budget still held after the close", h)
+	}
+}
+
+// Small partial frames do not count against PendingBytes: with MaxPayload
+// 100 B (PendingBytes 512 B), 50 connections each inside a frame at once
+// all stay open, and their frames complete.
+func TestPendingSmallFramesFree(t *testing.T) {
+	const conns = 50
+	m, reg := nettest.NewMetrics(t)
+	col := newCollector()
+	s := startSub(t, nettest.TCPURL, Options{Metrics: m, MaxPayload: 100, Handler: col.handle})
+	f := frame(pattern(1, 100))
+	var cs []net.Conn
+	for range conns {
+		c := dial(t, s)
+		c.Write(f[:50]) // half a frame
+		cs = append(cs, c)
+	}
+	// Each connection's half frame is held before any completes: wait
+	// for the last one to be accepted and read.
+	deadline := time.Now().Add(10 * time.Second)
+	for nettest.Sum(t, reg, "nanoq_sub_streams", "") < conns {
+		if time.Now().After(deadline) {
+			t.Fatal("connections not open")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for _, c := range cs {
+		c.Write(f[50:])
+	}
+	col.waitTotal(t, conns)
+	if lost := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", ""); lost != 0 {
+		t.Fatalf("%v lost", lost)
 	}
 }
