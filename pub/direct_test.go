@@ -278,10 +278,17 @@ func TestDirectWriteReconnects(t *testing.T) {
 		readers sync.WaitGroup
 		bad     atomic.Value
 	)
-	done := make(chan struct{})
+	done, stop := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(done)
 		rng := rand.New(rand.NewPCG(7, 8))
-		for c := range conns {
+		for {
+			var c net.Conn
+			select {
+			case c = <-conns:
+			case <-stop:
+				return
+			}
 			limit := 50 + rng.IntN(2000) // frames to read before resetting
 			readers.Go(func() {
 				defer c.Close()
@@ -313,7 +320,6 @@ func TestDirectWriteReconnects(t *testing.T) {
 				}
 			})
 		}
-		close(done)
 	}()
 	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{Metrics: m, NoDelay: true, MaxBuffer: 1 << 20, MaxPayload: 4 << 10})
 	h := p.Stream("k")
@@ -331,6 +337,8 @@ func TestDirectWriteReconnects(t *testing.T) {
 		t.Log("Close:", err) // a drain cut short by a reset is counted lost
 	}
 	ln.Close()
+	close(stop)
+	<-done // no reader starts after this: Wait must not race with Go
 	readers.Wait()
 	if b := bad.Load(); b != nil {
 		t.Fatal(b)
