@@ -6,10 +6,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,20 +204,35 @@ func TestKeepaliveClosesIdleStream(t *testing.T) {
 	}
 }
 
+// After WriteTimeout the stalled connection is reset, not closed (#11,
+// finding 9): what its kernel still held is discarded instead of arriving
+// after the new connection's frames, and those bytes are reported as an
+// upper bound (Linux).
 func TestWriteTimeoutRedials(t *testing.T) {
 	m, reg := nettest.NewMetrics(t)
 	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
 	p := newPub(t, "tcp4://"+ln.Addr().String(), Options{WriteTimeout: 200 * time.Millisecond, MaxBuffer: 4 << 20, MaxPayload: 64 << 10, Metrics: m})
 	payload := make([]byte, 60000)
 	p.Publish(bg, payload, "k")
-	accept(t, conns) // never read: output stalls
-	for range 500 {  // 30 MB: more than the socket buffers hold
+	old := accept(t, conns) // not read until the redial: output stalls
+	for range 500 {         // 30 MB: more than the socket buffers hold
 		p.Publish(bg, payload, "k")
 	}
-	accept(t, conns) // the stalled connection was closed and redialed
+	accept(t, conns) // the stalled connection was reset and redialed
 	nettest.WaitSum(t, reg, "nanoq_pub_reconnects_total", "", 1)
 	if lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "disconnected"); lost == 0 {
 		t.Fatal("what the closed connection held was not counted lost")
+	}
+	// The old connection ends with a reset, after at most what the
+	// receiving kernel had already taken.
+	old.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, old); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("old connection ended with %v, want a reset", err)
+	}
+	if runtime.GOOS == "linux" {
+		if n := nettest.Sum(t, reg, "nanoq_pub_unacked_bytes_total", ""); n <= 0 {
+			t.Fatalf("unacked bytes %v at a reset, want > 0", n)
+		}
 	}
 }
 
