@@ -85,8 +85,9 @@ func (c *conn) appendPending(src []byte, start, total int) error {
 	}
 	if n+len(src) > have {
 		want := max(n+len(src), min(2*have, total), start)
+		// Small buffers cost nothing: no shared atomic per partial frame.
 		cost := pendingCost(bufferCap(want))
-		if !c.s.reservePending(cost - c.held) {
+		if cost != c.held && !c.s.reservePending(cost-c.held) {
 			return errPendingBudget
 		}
 		c.held = cost
