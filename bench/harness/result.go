@@ -49,6 +49,10 @@ type Result struct {
 	IdleS         float64 `json:"idle_s,omitempty"`         // idle mode: the silent window
 	PublishErrors int64   `json:"publish_errors,omitempty"` // Publish calls that returned an error
 	MaxBufferKiB  int64   `json:"max_buffer_kib,omitempty"` // per-stream publisher buffer bound
+
+	OutageS           float64 `json:"outage_s,omitempty"`              // -outage: how long the subscriber was away
+	OutagePeakRSSKiB  int64   `json:"outage_peak_rss_kib,omitempty"`   // -outage: peak VmRSS sampled while it was away
+	OutagePeakHeapKiB int64   `json:"outage_peak_heap_kib,omitempty"` // -outage: peak live heap objects sampled then
 }
 
 // Write prints r as one JSON line when asJSON, else as a readable table.
@@ -101,6 +105,9 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 		row("idle", "%.4f cores over %.1f s, %.2f KiB RSS per stream", r.IdleCPUCores, r.IdleS, r.RSSPerStreamKiB)
 	}
 	row("peak rss", "%d KiB", r.PeakRSSKiB)
+	if r.OutageS > 0 {
+		row("outage", "subscriber away %.1f s: peak rss %d KiB, peak heap %d KiB", r.OutageS, r.OutagePeakRSSKiB, r.OutagePeakHeapKiB)
+	}
 	row("goroutines", "%d", r.Goroutines)
 	return tw.Flush()
 }

@@ -4,11 +4,12 @@
 // address>). Its flags and its JSON result are those of every benchmark
 // binary of the suite (see package bench and bench/harness); nanoQ's own
 // flags are -flush, -pub-loops, -sub-loops, -delivery, -maxbuffer,
-// -queuebytes, -overrun and -nodirect.
+// -queuebytes, -overrun, -nodirect, -outage and -libdefaults.
 //
 //	go run ./bench/cmd/nqbench                               # 10 s, 1 stream, 100 B
 //	go run ./bench/cmd/nqbench -streams 100 -size 64-1024 -json
 //	go run ./bench/cmd/nqbench -streams 5000 -idle 10s       # idle CPU and RSS per stream
+//	go run ./bench/cmd/nqbench -streams 1000 -overrun -libdefaults -outage 10s -duration 13s
 package main
 
 import (
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.MaxBuffer, "maxbuffer", 0, "publisher buffer bound per stream, bytes (oldest dropped beyond); 0: 64 MiB shared out over the streams, 64 KiB to 4 MiB each")
 	fs.BoolVar(&o.NoDirect, "nodirect", false, "publisher NoDirectWrite: every frame goes through the event loop (default: a Publish on an idle stream writes it directly)")
 	fs.BoolVar(&o.Overrun, "overrun", false, "with -rate 0: publish flat out even when a stream's buffer is over half full, letting drop-oldest discard (default: wait for it, as a producer that wants no loss would)")
+	fs.DurationVar(&o.Outage, "outage", 0, "close the subscriber 1 s into the run and bring it back after this long; reports the peak RSS meanwhile")
+	fs.BoolVar(&o.LibDefaults, "libdefaults", false, "leave the publisher's MaxPayload and MaxBuffer to the library defaults")
 	fs.IntVar(&o.Receivers, "receivers", 1, "goroutines calling Receive (-delivery receive)")
 	fs.IntVar(&o.QueueBytes, "queuebytes", rig.DefaultQueueBytes, "subscriber receive queue bound, bytes (-delivery receive)")
 	if err := fs.Parse(args); err != nil {

@@ -31,6 +31,14 @@ type Options struct {
 	// such a stream (pub.Stream.Buffered), as a producer that wants no
 	// loss would.
 	Overrun bool
+	// Outage > 0 (role both) closes the subscriber a second into the run
+	// and binds a new one on the same address after Outage: the publisher
+	// buffers meanwhile. The result reports the peak RSS and heap sampled
+	// while the subscriber was away.
+	Outage time.Duration
+	// LibDefaults leaves MaxPayload and MaxBuffer to the library's defaults
+	// (10 MiB, 100 MiB per stream) instead of the run's sizes.
+	LibDefaults bool
 	// NoDirect sets the publisher's NoDirectWrite: every frame leaves
 	// through the event loop.
 	NoDirect bool
@@ -73,6 +81,8 @@ func (o *Options) Validate() error {
 		bad = fmt.Sprintf("-pub-loops %d, -sub-loops %d: want 0..256", o.PubLoops, o.SubLoops)
 	case o.Receivers < 0 || o.Receivers > 1024:
 		bad = fmt.Sprintf("-receivers %d: want 0..1024", o.Receivers)
+	case o.Outage < 0 || o.Outage > 0 && (o.Role != harness.RoleBoth || o.Idle > 0 || o.Duration <= outageStart+o.Outage):
+		bad = fmt.Sprintf("-outage %v: want role both, no -idle and -duration above 1s + outage", o.Outage)
 	case o.MaxBuffer < 0 || o.QueueBytes < 0:
 		bad = fmt.Sprintf("-maxbuffer %d, -queuebytes %d: want >= 0", o.MaxBuffer, o.QueueBytes)
 	}

@@ -44,7 +44,7 @@ func NewPub(o *Options, url string) (*Pub, error) {
 		mb = autoMaxBuffer(o.Streams)
 	}
 	mb = max(mb, o.SizeMax+10) // nanoQ raises it to one MaxPayload frame
-	p, err := pub.New(url, pub.Options{
+	po := pub.Options{
 		KeepaliveTimeout: o.keepalive(),
 		FlushFrequency:   o.Flush,
 		NoDelay:          true,
@@ -53,10 +53,16 @@ func NewPub(o *Options, url string) (*Pub, error) {
 		MaxBuffer:        mb,
 		EventLoops:       o.PubLoops,
 		Metrics:          m,
-	})
+	}
+	if o.LibDefaults {
+		po.MaxPayload, po.MaxBuffer = 0, 0
+		mb = 10 * pub.DefaultMaxPayload // the documented default
+	}
+	p, err := pub.New(url, po)
 	if err != nil {
 		return nil, err
 	}
+
 	hs := make([]*pub.Stream, o.Streams)
 	for i := range hs {
 		hs[i] = p.Stream(i)

@@ -47,30 +47,40 @@ func RunBoth(ctx context.Context, o *Options) (*harness.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	if o.Idle > 0 {
+		defer s.Close()
+		p, err := NewPub(o, s.URL())
+		if err != nil {
+			return nil, err
+		}
+		defer p.Shutdown(shutdownBound)
+		return idleBoth(ctx, o, s, p)
+	}
+	subs := newSubSet(s)
+	defer subs.Close()
 	p, err := NewPub(o, s.URL())
 	if err != nil {
 		return nil, err
 	}
 	defer p.Shutdown(shutdownBound) // on early returns; a second call is harmless
-	if o.Idle > 0 {
-		return idleBoth(ctx, o, s, p)
-	}
 	res := o.baseResult()
 	res.MaxBufferKiB = int64(p.MaxBuffer) >> 10
 
 	cpu0 := harness.CPUSeconds()
 	stopProgress := startProgress(o.Progress, func() sample {
 		pubd, _ := p.Published()
-		msgs, bytes, _ := s.Rec.Snapshot()
-		return sample{msgs: msgs, bytes: bytes, gap: pubd - msgs, lost: merge(p.Lost(), s.Lost())}
+		msgs, bytes, _ := subs.Rec().Snapshot()
+		return sample{msgs: msgs, bytes: bytes, gap: pubd - msgs, lost: merge(p.Lost(), subs.Lost())}
 	})
 	defer stopProgress()
+	if o.Outage > 0 {
+		subs.startOutage(ctx, o)
+	}
 	publishFor(ctx, o, p)
 	published, errs := p.Published()
 	waitFor(ctx, settleBound, func() bool {
-		msgs, _, _ := s.Rec.Snapshot()
-		return msgs+total(p.Lost())+total(s.Lost()) >= published
+		msgs, _, _ := subs.Rec().Snapshot()
+		return msgs+total(p.Lost())+total(subs.Lost()) >= published
 	})
 	res.Goroutines = runtime.NumGoroutine()
 	res.CPUS = harness.CPUSeconds() - cpu0
@@ -79,12 +89,16 @@ func RunBoth(ctx context.Context, o *Options) (*harness.Result, error) {
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
 	}
-	if err := s.Close(); err != nil {
+	if err := subs.Close(); err != nil {
 		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
 	}
 	res.Published, res.PublishErrors = published, errs
-	s.Rec.Fill(res)
-	res.LostCounted = merge(p.Lost(), s.Lost())
+	subs.Rec().Fill(res)
+	res.LostCounted = merge(p.Lost(), subs.Lost())
+	if o.Outage > 0 {
+		res.OutageS = o.Outage.Seconds()
+		res.OutagePeakRSSKiB, res.OutagePeakHeapKiB = subs.peakRSS, subs.peakHeap
+	}
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
 	res.PeakRSSKiB = harness.PeakRSSKiB()
 	return res, nil

@@ -27,11 +27,17 @@ type Sub struct {
 // StartSub binds a Subscriber at listenURL (port 0 allowed) delivering per
 // o.Delivery, and starts the receiver goroutines of receive delivery.
 func StartSub(o *Options, listenURL string) (*Sub, error) {
+	return startSub(o, listenURL, harness.NewRecorder())
+}
+
+// startSub is StartSub recording into rec (a subscriber that comes back
+// after an outage records into its predecessor's Recorder).
+func startSub(o *Options, listenURL string, rec *harness.Recorder) (*Sub, error) {
 	m, reg, err := newMetrics()
 	if err != nil {
 		return nil, err
 	}
-	s := &Sub{Rec: harness.NewRecorder(), Reg: reg}
+	s := &Sub{Rec: rec, Reg: reg}
 	so := sub.Options{
 		MaxPayload: o.SizeMax,
 		QueueBytes: o.QueueBytes,
@@ -42,7 +48,6 @@ func StartSub(o *Options, listenURL string) (*Sub, error) {
 		so.QueueBytes = DefaultQueueBytes
 	}
 	if o.Delivery != DeliveryReceive {
-		rec := s.Rec
 		so.Handler = func(payload []byte, sd sub.StreamDescriptor) { rec.RecordStream(payload, uint32(sd)) }
 	}
 	if s.S, err = sub.New(listenURL, so); err != nil {
