@@ -50,8 +50,8 @@ type Result struct {
 	PublishErrors int64   `json:"publish_errors,omitempty"` // Publish calls that returned an error
 	MaxBufferKiB  int64   `json:"max_buffer_kib,omitempty"` // per-stream publisher buffer bound
 
-	OutageS           float64 `json:"outage_s,omitempty"`              // -outage: how long the subscriber was away
-	OutagePeakRSSKiB  int64   `json:"outage_peak_rss_kib,omitempty"`   // -outage: peak VmRSS sampled while it was away
+	OutageS           float64 `json:"outage_s,omitempty"`             // -outage: how long the subscriber was away
+	OutagePeakRSSKiB  int64   `json:"outage_peak_rss_kib,omitempty"`  // -outage: peak VmRSS sampled while it was away
 	OutagePeakHeapKiB int64   `json:"outage_peak_heap_kib,omitempty"` // -outage: peak live heap objects sampled then
 }
 
