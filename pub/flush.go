@@ -15,6 +15,12 @@ import (
 // in time quadratic in its pieces.
 const maxBatch = 256 << 10
 
+// pressureBatch bounds one writev while the memory budget is over half
+// used. What a socket does not take stays in the reactor, which cannot drop
+// it to make room: under pressure each connection hands it little at a
+// time, so that stalled connections hold at most this much there each.
+const pressureBatch = 16 << 10
+
 // Retry delays while a connection's output is blocked and not progressing
 // (gnet has no "drained" event, so the loop has to look).
 const (
@@ -112,12 +118,16 @@ func (l *link) flushNow() {
 				return
 			}
 			var busy bool
-			first, second, busy = s.ring.TryPeekBytes(s.p.batch)
+			batch := s.p.batch
+			if s.p.budget.OverHalf() {
+				batch = min(batch, pressureBatch)
+			}
+			first, second, busy = s.ring.TryPeekBytes(batch)
 			if busy {
 				return // a direct write; it posts this task again if frames remain
 			}
 			if len(first) == 0 {
-				s.setPendingOB(0)
+				l.setOB(0)
 				return
 			}
 		}
@@ -155,7 +165,7 @@ func (l *link) flushNow() {
 			return
 		}
 		if s.ring.Len() == 0 {
-			s.setPendingOB(0)
+			l.setOB(0)
 			return
 		}
 	}
@@ -212,7 +222,7 @@ const maxInt = int(^uint(0) >> 1)
 // makes sure the loop looks again: next round first, since a socket that
 // was writable a moment ago usually drains soon.
 func (l *link) block(ob int) {
-	l.s.pendingOB.Store(int64(ob))
+	l.setOB(ob)
 	if l.blocked {
 		return
 	}
@@ -221,6 +231,16 @@ func (l *link) block(ob int) {
 	l.lastOB = ob
 	l.ls.blocked = append(l.ls.blocked, l)
 	l.ls.recheck()
+}
+
+// setOB records the reactor's outbound bytes for the connection, for
+// Buffered and Shutdown (pendingOB) and in the memory budget.
+func (l *link) setOB(ob int) {
+	l.s.setPendingOB(int64(ob))
+	if d := ob - l.obCharged; d != 0 {
+		l.s.p.budget.Charge(int64(d))
+		l.obCharged = ob
+	}
 }
 
 // recheck looks at blocked connections again in the loop's next round,
@@ -257,7 +277,7 @@ func (ls *loopState) retryBlocked() {
 	unblocked, expired := ls.unblocked[:0], ls.expired[:0]
 	for _, s := range ls.blocked {
 		ob := s.conn.OutboundBuffered()
-		s.s.pendingOB.Store(int64(ob))
+		s.setOB(ob)
 		switch {
 		case ob == 0:
 			s.blocked = false

@@ -22,8 +22,16 @@ const (
 	// MaxPayloadLimit is the largest MaxPayload an option may ask for
 	// (1 GiB), on both sides.
 	MaxPayloadLimit = 1 << 30
-	// MaxBufferLimit is the largest MaxBuffer: 64 GiB.
+	// MaxBufferLimit is the largest MaxBuffer and MaxBufferTotal: 64 GiB.
 	MaxBufferLimit = 1<<36 - 1
+
+	// DefaultMaxBufferTotal is MaxBufferTotal's default: 64 MiB, or the
+	// memory of two MaxPayload messages if that is more.
+	DefaultMaxBufferTotal = 64 << 20
+	// SharedBufferTotal bounds the memory of every Publisher on the
+	// process-wide reactor together (EventLoops 0): 256 MiB, or the largest
+	// MaxBufferTotal among them if that is more.
+	SharedBufferTotal = 256 << 20
 )
 
 // Options configure a Publisher. Zero values select the defaults; the seed's
@@ -67,6 +75,16 @@ type Options struct {
 	// when full the oldest messages are dropped and counted. 0 means
 	// 10 × MaxPayload. It is raised to hold at least one MaxPayload message.
 	MaxBuffer int
+	// MaxBufferTotal bounds the memory of all the Publisher's streams
+	// together: their buffers (power-of-two sizes, so a buffer may be up to
+	// twice what it holds) and what the reactor holds for them. When a
+	// stream needs more and the total is reached, the streams holding the
+	// most give up their oldest messages first (counted overflow), so a
+	// stalled stream cannot starve the others. 0 means
+	// DefaultMaxBufferTotal. It is raised to hold two MaxPayload messages.
+	// Publishers on the shared reactor are also bounded together by
+	// SharedBufferTotal.
+	MaxBufferTotal int
 	// EventLoops > 0 gives the Publisher its own event loops. 0 shares one
 	// process-wide reactor (min(GOMAXPROCS, 4) loops) among every
 	// Publisher created with 0, so loops do not multiply.
@@ -77,15 +95,15 @@ type Options struct {
 
 func (o Options) withDefaults() (Options, error) {
 	if o.KeepaliveTimeout < 0 || o.ConnectTimeout < 0 || o.WriteTimeout < 0 || o.FlushFrequency < 0 ||
-		o.MaxPayload < 0 || o.MaxBuffer < 0 || o.EventLoops < 0 {
+		o.MaxPayload < 0 || o.MaxBuffer < 0 || o.MaxBufferTotal < 0 || o.EventLoops < 0 {
 		return o, fmt.Errorf("nanoq: publisher options: negative value: %w", ErrInvalidOptions)
 	}
 	if o.EventLoops > 256 {
 		return o, fmt.Errorf("nanoq: publisher options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
 	}
-	if o.MaxPayload > MaxPayloadLimit || int64(o.MaxBuffer) > MaxBufferLimit {
-		return o, fmt.Errorf("nanoq: publisher options: MaxPayload %d or MaxBuffer %d above %d and %d: %w",
-			o.MaxPayload, o.MaxBuffer, MaxPayloadLimit, int64(MaxBufferLimit), ErrInvalidOptions)
+	if o.MaxPayload > MaxPayloadLimit || int64(o.MaxBuffer) > MaxBufferLimit || int64(o.MaxBufferTotal) > MaxBufferLimit {
+		return o, fmt.Errorf("nanoq: publisher options: MaxPayload %d, MaxBuffer %d or MaxBufferTotal %d above %d, %d and %d: %w",
+			o.MaxPayload, o.MaxBuffer, o.MaxBufferTotal, MaxPayloadLimit, int64(MaxBufferLimit), int64(MaxBufferLimit), ErrInvalidOptions)
 	}
 	if o.KeepaliveTimeout == 0 {
 		o.KeepaliveTimeout = DefaultKeepaliveTimeout
@@ -102,5 +120,19 @@ func (o Options) withDefaults() (Options, error) {
 	if min := o.MaxPayload + 10; o.MaxBuffer < min {
 		o.MaxBuffer = min
 	}
+	two := int(min(2*ceilPow2(int64(o.MaxPayload)+10), math.MaxInt)) // a buffer is a power of two
+	if o.MaxBufferTotal == 0 {
+		o.MaxBufferTotal = max(DefaultMaxBufferTotal, two)
+	}
+	o.MaxBufferTotal = max(o.MaxBufferTotal, two)
 	return o, nil
+}
+
+// ceilPow2 returns the least power of two >= n > 0.
+func ceilPow2(n int64) int64 {
+	c := int64(1)
+	for c < n {
+		c <<= 1
+	}
+	return c
 }

@@ -42,6 +42,7 @@ type Publisher struct {
 	loops  []*loopState
 	dialer *dialer
 	batch  int           // bytes per writev at most (batchLimit)
+	budget *ring.Budget  // MaxBufferTotal, under the shared reactor's budget if shared
 	quit   chan struct{} // closed when shutting down
 
 	streams sync.Map      // stream key → *stream
@@ -80,15 +81,19 @@ func New(url string, opts Options) (*Publisher, error) {
 		done:  make(chan struct{}),
 		epoch: time.Now(),
 	}
+	var parent *ring.Budget
 	if opts.EventLoops > 0 {
 		p.r, err = reactor.Start(reactor.Config{Loops: opts.EventLoops, Logger: p.log})
 	} else {
-		p.r, err = acquireShared()
+		p.r, parent, err = acquireShared(opts.MaxBufferTotal)
 		p.shared = true
 	}
 	if err != nil {
 		return nil, fmt.Errorf("nanoq: publisher %s: %w", a, err)
 	}
+	p.budget = ring.NewBudget(int64(opts.MaxBufferTotal), parent, func(d ring.Dropped) {
+		p.lost(metrics.Overflow, d.Frames, d.Bytes)
+	})
 	p.loops = make([]*loopState, p.r.NumLoops())
 	for i := range p.loops {
 		p.loops[i] = newLoopState(p, p.r.Loop(i))

@@ -95,6 +95,7 @@ type link struct {
 	blocked      bool
 	blockedSince time.Time
 	lastOB       int
+	obCharged    int // outbound bytes charged to the memory budget
 	slot         int // index in loopState.conns
 }
 
@@ -117,7 +118,7 @@ func newStream(p *Publisher, key any) *stream {
 	s := &stream{
 		p:      p,
 		key:    key,
-		ring:   ring.NewBytes(ringLimit(p.opts)),
+		ring:   ring.NewBytesIn(ringLimit(p.opts), p.budget),
 		opened: time.Now(),
 		bo:     backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
 	}
@@ -196,6 +197,7 @@ func (s *stream) finalize() {
 		s.p.lost(metrics.Disconnected, d.Frames, d.Bytes)
 	}
 	s.ring.Free()
+	s.ring.Leave()
 	s.p.m.Closed(time.Since(s.opened))
 	s.p.streamGone()
 }
@@ -249,7 +251,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		s.p.lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)
 	}
 	l.conn = nil
-	s.setPendingOB(0)
+	l.setOB(0)
 	if s.closed.Load() {
 		s.finalize()
 		return

@@ -98,6 +98,13 @@ type Bytes struct {
 	owned      uint64  // positions below this were written ahead by own
 	sealed     bool    // Seal ran: Put refuses
 	retired    *[]byte // a buffer replaced while a Peek was in flight; pooled once none is
+
+	// Memory budget (NewBytesIn). budget is read-only; the rest is guarded
+	// by the lock, except links, guarded by each budget's mu.
+	budget  *Budget
+	charged uint64        // buffer bytes charged to budget: the buffer's size, or 0
+	left    bool          // Leave ran: nothing is charged any more
+	links   [2]budgetLink // place in the class lists of budget (0: root, 1: child), see Budget
 }
 
 // NewBytes returns an empty ring whose encoded content never exceeds limit
@@ -193,7 +200,9 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 	}
 	bp := b.buf.Load()
 	if bp == nil {
-		bp = b.alloc(n)
+		if bp = b.alloc(n); bp == nil { // the budget refused
+			return Dropped{Frames: 1, Bytes: int(n), Self: true}, t
+		}
 	}
 	room := min(uint64(len(*bp)), b.limit)
 	for {
@@ -210,27 +219,32 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 		lo := b.occupiedFrom(hw)
 		b.cachedHead = lo
 		need := t - lo + n
-		switch {
-		case need <= room:
-			// The consumer released room; the fast path takes it.
-		case need <= b.limit:
-			bp = b.grow(bp, lo, t, need)
-			room = min(uint64(len(*bp)), b.limit)
-		case hw&bytesInFlight != 0:
-			// The oldest frames are being written out: drop this one.
+		if need <= room {
+			continue // the consumer released room; the fast path takes it
+		}
+		most := b.limit // what the ring may hold: the limit, or its buffer when the budget refuses more
+		if need <= b.limit {
+			if nb := b.grow(bp, lo, t, need); nb != nil {
+				bp, room = nb, min(uint64(len(*nb)), b.limit)
+				continue
+			}
+			most = room
+		}
+		if n > most || hw&bytesInFlight != 0 {
+			// The frame cannot fit, or the oldest frames are being
+			// written out: drop this one.
 			d.Frames++
 			d.Bytes += int(n)
 			d.Self = true
 			return d, t
-		default:
-			next, frames := bytesSkip(*bp, lo, need-b.limit)
-			if b.head.CompareAndSwap(hw, next) {
-				d.Frames += frames
-				d.Bytes += int(next - lo)
-				b.cachedHead = next
-			}
-			// Else Peek or Release moved the head: look again.
 		}
+		next, frames := bytesSkip(*bp, lo, need-most)
+		if b.head.CompareAndSwap(hw, next) {
+			d.Frames += frames
+			d.Bytes += int(next - lo)
+			b.cachedHead = next
+		}
+		// Else Peek or Release moved the head: look again.
 	}
 }
 

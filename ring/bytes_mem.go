@@ -6,41 +6,56 @@ import "runtime"
 // the buffer or move the head without adding a frame.
 
 // alloc gives an empty, freed ring its first buffer, large enough for a
-// frame of n <= limit bytes. Caller holds the lock.
+// frame of n <= limit bytes, or returns nil when the budget refuses it (the
+// smallest buffer it always grants). Caller holds the lock.
 func (b *Bytes) alloc(n uint64) *[]byte {
 	c := min(uint64(bytesMinCap), b.maxCap)
 	for c < n {
 		c <<= 1
 	}
+	if !b.reserve(c, c <= bytesMinCap) {
+		return nil
+	}
 	bp := bytesPoolGet(c)
 	b.buf.Store(bp)
+	b.recharge(c)
 	return bp
 }
 
 // grow replaces the buffer by one of at least need <= limit bytes, copying
-// the occupied positions [lo, t). It works while a Peek is in flight too:
-// the consumer reads whichever buffer it loaded, and both hold its bytes.
-// Caller holds the lock.
+// the occupied positions [lo, t), or returns nil when the budget refuses
+// the memory. It works while a Peek is in flight too: the consumer reads
+// whichever buffer it loaded, and both hold its bytes. Caller holds the
+// lock.
 func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
 	c := uint64(len(*old))
 	for c < need {
 		c <<= 1
 	}
+	if !b.reserve(c, false) {
+		return nil
+	}
 	bp := bytesPoolGet(c)
 	bytesCopyRange(*bp, *old, lo, t)
 	b.buf.Store(bp)
-	// A Peek loads buf after setting bytesInFlight. If that bit is clear
-	// now, after the Store, no Peek can still be reading old.
+	b.retire(old)
+	b.recharge(c)
+	return bp
+}
+
+// retire disposes of old, a buffer just replaced. A Peek loads buf after
+// setting bytesInFlight: if that bit is clear now, after the Store of the
+// new buffer, no Peek can still be reading old. Caller holds the lock.
+func (b *Bytes) retire(old *[]byte) {
 	switch {
 	case b.head.Load()&bytesInFlight == 0:
 		bytesPoolPut(old)
 	case b.retired == nil:
 		b.retired = old
 	default:
-		// Grown twice during one flight: the consumer reads one of the
-		// two; leave this one to the garbage collector.
+		// Replaced twice during one flight: the consumer reads one of
+		// the two; leave this one to the garbage collector.
 	}
-	return bp
 }
 
 // recycleRetired pools the retired buffer once no Peek is in flight: a
@@ -91,6 +106,7 @@ func (b *Bytes) free(t uint64) bool {
 	// that saw frames earlier fails its CAS, the head having moved since.
 	b.buf.Store(nil)
 	bytesPoolPut(bp)
+	b.recharge(0)
 	return true
 }
 

@@ -1,0 +1,5 @@
+//go:build race
+
+package pub
+
+const raceEnabled = true
