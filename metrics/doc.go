@@ -11,13 +11,15 @@
 //
 // [New] registers the collectors on a caller's prometheus.Registerer
 // (registering twice on one registry reuses what is there); [Default] does
-// so once on prometheus.DefaultRegisterer. A publisher takes one handle per
-// stream with [Metrics.Pub] (label addr: the destination address), a
-// subscriber one per connection with [Metrics.Sub] (label addr: the remote
-// host without port; the listen address for unix sockets and for the
-// listener's own handle). A [Stream] resolves its label children when it is
-// made, so its methods neither allocate nor look up labels; callers update
-// it once per batch (per flush, per traffic event), not per message.
+// so once on prometheus.DefaultRegisterer. A publisher takes one handle
+// with [Metrics.Pub] (label addr: the destination address), a subscriber
+// one with [Metrics.Sub] (label addr: its own listen address) for all its
+// connections, and its per-peer handles from [Metrics.Peers] (labels addr
+// and peer: the publisher's host, "local" on unix sockets), whose series
+// exist only while that host has a connection open. A [Stream] resolves
+// its label children when it is made, so its methods neither allocate nor
+// look up labels; callers update it once per batch (per flush, per traffic
+// event), not per message.
 //
 // # Metrics
 //
@@ -45,6 +47,9 @@
 //	nanoq_sub_stream_duration_seconds      histogram  addr          lifetime of closed connections
 //	nanoq_sub_buffered_bytes               gauge      addr          payload bytes waiting in the receive queue for Receive
 //	nanoq_sub_accept_errors_total          counter    addr          failed accepts on the listener at addr
+//	nanoq_sub_peer_messages_total          counter    addr, peer    messages from publisher host peer (while it is connected)
+//	nanoq_sub_peer_bytes_total             counter    addr, peer    payload bytes of those messages
+//	nanoq_sub_peer_streams                 gauge      addr, peer    connections from peer open now (deleted at 0)
 //
 // The duration histograms have buckets from 1 s to a day: 1, 2, 5, 10, 15,
 // 30, 45 seconds; 1, 2, 5, 10, 15, 30, 45 minutes; 1, 2, 5, 12, 18, 24 hours.

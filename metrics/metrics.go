@@ -11,6 +11,7 @@ import (
 const (
 	namespace   = "nanoq"
 	labelAddr   = "addr"
+	labelPeer   = "peer"
 	labelReason = "reason"
 )
 
@@ -41,6 +42,8 @@ type side struct {
 	dialFailures        *prometheus.CounterVec // publisher side only, else nil
 	unacked             *prometheus.CounterVec // publisher side only, else nil
 	acceptErrors        *prometheus.CounterVec // subscriber side only, else nil
+	peerMsgs, peerBytes *prometheus.CounterVec // subscriber side only: labels addr, peer
+	peerStreams         *prometheus.GaugeVec   // subscriber side only: labels addr, peer
 	reasons             []Reason               // resolved eagerly by handles
 }
 
@@ -107,21 +110,27 @@ func newSub(r *registrar) *side {
 	const sub = "sub"
 	s := &side{
 		msgs: counterVec(r, sub, "messages_total",
-			"Messages received from publishers on host addr and delivered or queued.", labelAddr),
+			"Messages received by the subscriber listening on addr and delivered or queued.", labelAddr),
 		bytes: counterVec(r, sub, "bytes_total",
 			"Payload bytes of the messages in nanoq_sub_messages_total, without length prefixes.", labelAddr),
 		lostMsgs: counterVec(r, sub, "lost_messages_total",
-			"Messages from host addr that never reached the user, by reason.", labelAddr, labelReason),
+			"Messages received by the subscriber listening on addr that never reached the user, by reason.", labelAddr, labelReason),
 		lostBytes: counterVec(r, sub, "lost_bytes_total",
 			"Payload bytes of the messages in nanoq_sub_lost_messages_total that arrived, by reason; for a rejected or cut frame only the part received.", labelAddr, labelReason),
 		acceptErrors: counterVec(r, sub, "accept_errors_total",
 			"Failed accepts on the subscriber listening on addr.", labelAddr),
 		streams: gaugeVec(r, sub, "streams",
-			"Connections from publishers on host addr currently open.", labelAddr),
+			"Connections from publishers to the subscriber listening on addr open now.", labelAddr),
 		duration: histogramVec(r, sub, "stream_duration_seconds",
-			"Lifetime of closed connections from publishers on host addr.", labelAddr),
+			"Lifetime of closed connections to the subscriber listening on addr.", labelAddr),
 		buffered: gaugeVec(r, sub, "buffered_bytes",
-			"Payload bytes from host addr waiting in the receive queue for Receive.", labelAddr),
+			"Payload bytes waiting in the receive queue of the subscriber listening on addr.", labelAddr),
+		peerMsgs: counterVec(r, sub, "peer_messages_total",
+			"Messages received from publisher host peer by the subscriber on addr; the series exists while peer has a connection open.", labelAddr, labelPeer),
+		peerBytes: counterVec(r, sub, "peer_bytes_total",
+			"Payload bytes of the messages in nanoq_sub_peer_messages_total; the series exists while peer has a connection open.", labelAddr, labelPeer),
+		peerStreams: gaugeVec(r, sub, "peer_streams",
+			"Connections from publisher host peer to the subscriber on addr open now; the series exists while that is above 0.", labelAddr, labelPeer),
 		reasons: subReasons,
 	}
 	return s

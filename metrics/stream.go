@@ -44,10 +44,9 @@ func (m *Metrics) Pub(addr string) *Stream {
 	return newStream(m.pub, addr)
 }
 
-// Sub returns the handle for a subscriber's peer host (label addr: the remote
-// host without port, or the listen address for unix sockets). A subscriber
-// counts AcceptError on a handle for its listen address. Reconnected does
-// nothing on it.
+// Sub returns the handle for a subscriber (label addr: its listen address),
+// shared by all of its connections. Per-peer series are Peers'.
+// Reconnected does nothing on it.
 func (m *Metrics) Sub(addr string) *Stream {
 	if m == nil {
 		return nil

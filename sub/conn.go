@@ -17,6 +17,7 @@ type conn struct {
 	s    *Subscriber
 	desc StreamDescriptor
 	m    *metrics.Stream
+	peer *metrics.Peer // nil without per-peer metrics
 
 	// Event-loop only.
 	rc           *reactor.Conn
@@ -53,6 +54,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 	c.releasePending()
 	c.s.loops[rc.Loop().Index()].remove(c)
 	c.m.Closed(time.Since(c.opened))
+	c.peer.Close()
 	if err != nil {
 		c.s.log.Debugf("stream %d closed: %v", c.desc, err)
 	}
@@ -82,6 +84,7 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 		// large frame (holding its partial buffer) is closed too.
 		c.lastSeen = c.s.clock.Load()
 		c.m.Transferred(msgs, size)
+		c.peer.Transferred(msgs, size)
 	}
 	if err != nil {
 		c.fail(err)

@@ -101,6 +101,7 @@ func (s *Subscriber) tick() {
 				}
 			}
 			s.reportQueue()
+			s.peers.Sweep()
 		}
 	}
 }

@@ -86,6 +86,11 @@ type Options struct {
 	EventLoops int
 	// Metrics receives the subscriber's metrics; nil records nothing.
 	Metrics *metrics.Metrics
+	// NoPeerMetrics leaves out the per-peer series (label peer: the
+	// publisher's host), for services with very many publishers. They
+	// exist only while a host has a connection open either way; the
+	// subscriber's totals (label addr) are kept regardless.
+	NoPeerMetrics bool
 }
 
 func (o Options) withDefaults() (Options, error) {

@@ -32,9 +32,10 @@ type Subscriber struct {
 	opts    Options
 	log     *logx.Logger
 	handler Handler
-	queue   *ring.Queue // nil when handler is set
-	lm      *metrics.Stream
-	quit    chan struct{} // closed by Close
+	queue   *ring.Queue     // nil when handler is set
+	lm      *metrics.Stream // every connection's and the listener's (label addr: the listen address)
+	peers   *metrics.Peers  // per-peer series; nil with NoPeerMetrics
+	quit    chan struct{}   // closed by Close
 
 	// Guarded by mu: binding and closing.
 	mu      sync.Mutex
@@ -77,6 +78,9 @@ func New(url string, opts Options) (*Subscriber, error) {
 		lm:      opts.Metrics.Sub(a.String()),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
+	}
+	if !opts.NoPeerMetrics {
+		s.peers = opts.Metrics.Peers(a.String())
 	}
 	if s.handler == nil {
 		s.queue = ring.NewQueue(opts.QueueBytes, opts.EventLoops)
@@ -194,6 +198,7 @@ func (s *Subscriber) stop(endErr error) error {
 			err = rerr
 		}
 	}
+	s.peers.Sweep() // every connection has closed
 	if s.queue != nil {
 		s.queue.End(endErr)
 		s.lm.Buffered(-s.reportedQueue) // the timer goroutine has exited
@@ -213,7 +218,6 @@ func (s *Subscriber) accept(ln net.Listener) {
 	var (
 		desc    uint32
 		delay   time.Duration
-		hosts   = map[string]*metrics.Stream{} // accepting goroutine only
 		errSeen bool
 		spare   = openSpare()
 	)
@@ -248,12 +252,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 		delay = 0
 		desc++
 		host := remoteHost(nc, s.addr)
-		m, ok := hosts[host]
-		if !ok {
-			m = s.opts.Metrics.Sub(host)
-			hosts[host] = m
-		}
-		c := &conn{s: s, desc: StreamDescriptor(desc), m: m}
+		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.lm, peer: s.peers.Open(host)}
 		// Enroll duplicates the accepted descriptor: when descriptors run
 		// short, an accept can take the last one and the dup then fails,
 		// losing the connection. The spare held for this moment is given
@@ -262,6 +261,9 @@ func (s *Subscriber) accept(ln net.Listener) {
 		_, err = s.reactor.Enroll(nc, c)
 		spare = openSpare()
 		if err != nil {
+			if c.rc == nil { // OnOpen never ran, so neither will OnClose
+				c.peer.Close()
+			}
 			if errors.Is(err, reactor.ErrClosed) {
 				return
 			}
@@ -282,11 +284,11 @@ func openSpare() *os.File {
 	return f
 }
 
-// remoteHost is the addr label for a connection: the peer host without port,
-// or the listen path for unix sockets.
+// remoteHost is the peer label for a connection: the peer host without
+// port, or "local" for unix sockets.
 func remoteHost(nc net.Conn, a addr.Addr) string {
 	if a.Net == "unix" {
-		return a.Host
+		return "local"
 	}
 	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
 	if err != nil {
