@@ -106,8 +106,7 @@ func (c *Conn) OutboundBuffered() int {
 // after a newer connection's data. It returns those bytes, sent or not but
 // unacknowledged, as the kernel counted them just before (SIOCOUTQ), or -1
 // where the OS cannot tell (not Linux). What the reactor's outbound buffer
-// held is written to the socket first, as with Close, and discarded by the
-// reset. OnClose follows as with Close.
+// held is discarded, as with Close. OnClose follows as with Close.
 func (c *Conn) Abort() (unacked int) {
 	if !c.open {
 		return 0
@@ -123,8 +122,10 @@ func (c *Conn) Abort() (unacked int) {
 // Close closes the connection; OnClose follows with a nil error. OnClose
 // runs synchronously, before Close returns, so a caller iterating over its
 // own connection set must expect OnClose to change it. Output still in the
-// outbound buffer is written best-effort (without blocking) and then
-// dropped. Closing a closed connection does nothing.
+// outbound buffer is discarded, never written (the socket's sending side
+// is shut first), so OnClose may count it lost exactly; what the kernel
+// took before is still delivered. Closing a closed connection does
+// nothing.
 func (c *Conn) Close() {
 	if !c.open {
 		return

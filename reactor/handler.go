@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // Handler receives a connection's events. Every method runs on the
@@ -58,11 +59,20 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// OnClose marks the *Conn closed before its handler learns of it.
+// OnClose marks the *Conn closed before its handler learns of it. It shuts
+// the socket's sending side first when gnet still holds output for it:
+// gnet writes that output best-effort after OnClose, and the handler counts
+// it lost, so it must never arrive (the kernel still delivers what it took
+// before, then a FIN).
 func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c, ok := gc.Context().(*Conn)
 	if !ok {
 		return gnet.None
+	}
+	if gc.OutboundBuffered() > 0 {
+		if serr := unix.Shutdown(gc.Fd(), unix.SHUT_WR); serr != nil && err == nil {
+			e.r.log.Debugf("reactor: close %v: shutdown: %v", c.remote, serr)
+		}
 	}
 	c.open = false
 	if c.side != nil {
