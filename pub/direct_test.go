@@ -325,11 +325,18 @@ func TestDirectWriteReconnects(t *testing.T) {
 	h := p.Stream("k")
 	rng := rand.New(rand.NewPCG(9, 10))
 	buf := make([]byte, 4<<10)
-	for i := range total {
-		if err := h.Publish(seqPayload(buf[:13+rng.IntN(300)], 1, uint64(i), rng)); err != nil {
+	published := 0
+	// Until total, and then until a direct write has happened (a busy
+	// machine may have kept the loop from ever looking idle), for at most
+	// 2,000 more messages a millisecond apart.
+	for ; published < total || p.direct.writes.Load() == 0 && published < total+2000; published++ {
+		if err := h.Publish(seqPayload(buf[:13+rng.IntN(300)], 1, uint64(published), rng)); err != nil {
 			t.Fatal(err)
 		}
-		if i%20 == 0 {
+		switch {
+		case published >= total:
+			time.Sleep(time.Millisecond)
+		case published%20 == 0:
 			time.Sleep(100 * time.Microsecond) // idle: direct writes
 		}
 	}
@@ -348,9 +355,9 @@ func TestDirectWriteReconnects(t *testing.T) {
 	mu.Lock()
 	got := len(seen)
 	mu.Unlock()
-	t.Logf("published %d, sent %v, lost %v, received %d, resets %d, direct writes %d", total, sent, lost, got, resets.Load(), p.direct.writes.Load())
-	if int(sent+lost) != total {
-		t.Fatalf("sent %v + lost %v != published %d", sent, lost, total)
+	t.Logf("published %d, sent %v, lost %v, received %d, resets %d, direct writes %d", published, sent, lost, got, resets.Load(), p.direct.writes.Load())
+	if int(sent+lost) != published {
+		t.Fatalf("sent %v + lost %v != published %d", sent, lost, published)
 	}
 	if float64(got) > sent {
 		t.Fatalf("received %d > sent %v", got, sent)

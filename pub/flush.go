@@ -156,10 +156,10 @@ func (l *link) flushNow() {
 		// if the connection closes first (OnClose).
 		ob := c.OutboundBuffered()
 		if ob > 0 {
-			l.unsentFrames, l.unsentBytes = framesTouched(first, second, ob)
+			l.unsent.track(first, second, ob)
 		}
 		s.ring.Release()
-		s.p.m.Transferred(frames-l.unsentFrames, n-l.unsentBytes)
+		s.p.m.Transferred(frames-l.unsent.frames, n-l.unsent.bytes)
 		if ob > 0 {
 			l.block(ob)
 			return
@@ -278,11 +278,14 @@ func (ls *loopState) retryBlocked() {
 	for _, s := range ls.blocked {
 		ob := s.conn.OutboundBuffered()
 		s.setOB(ob)
+		if ob < s.unsent.ob {
+			if f, b := s.unsent.progress(ob); f > 0 {
+				s.s.p.m.Transferred(f, b) // gnet wrote their last bytes
+			}
+		}
 		switch {
 		case ob == 0:
 			s.blocked = false
-			s.s.p.m.Transferred(s.unsentFrames, s.unsentBytes)
-			s.unsentFrames, s.unsentBytes = 0, 0
 			unblocked = append(unblocked, s)
 			progress = true
 			continue
@@ -304,9 +307,9 @@ func (ls *loopState) retryBlocked() {
 		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.s.key, ls.p.addr, wt)
 		// Reset, so that what the kernel still holds is not delivered
 		// after the new connection's newer frames: order holds per
-		// connection. Whole frames in it were counted sent; report the
-		// bytes as an upper bound of what did not arrive.
-		ls.p.m.Unacked(s.conn.Abort())
+		// connection. OnClose reports those bytes (counted sent) as an
+		// upper bound of what did not arrive.
+		s.conn.Abort()
 	}
 	for _, s := range unblocked {
 		s.flushNow()

@@ -90,8 +90,7 @@ type link struct {
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       time.Time
-	unsentFrames int // frames with bytes in the reactor's outbound buffer, not yet counted sent
-	unsentBytes  int // their encoded size
+	unsent       unsent // frames with bytes in the reactor's outbound buffer, not yet counted sent
 	blocked      bool
 	blockedSince time.Time
 	lastOB       int
@@ -247,8 +246,21 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		l.settlePartial(first, second, done)
 		s.ring.Release()
 	}
-	if l.unsentFrames > 0 { // never counted as sent: see flushNow
-		s.p.lost(metrics.Disconnected, l.unsentFrames, l.unsentBytes)
+	if u := &l.unsent; u.frames > 0 {
+		// What gnet wrote since the last look counts as sent; the rest
+		// never reaches the socket (see reactor.Conn.Close).
+		if f, b := u.progress(c.OutboundBuffered()); f > 0 {
+			s.p.m.Transferred(f, b)
+		}
+	}
+	if err != nil || l.unsent.frames > 0 || s.ring.Len() > 0 {
+		// Not a graceful drain: what the kernel took and the subscriber
+		// has not acknowledged was counted sent and may never arrive.
+		s.p.m.Unacked(c.UnackedAtClose())
+	}
+	if u := &l.unsent; u.frames > 0 { // never counted as sent: see flushNow
+		s.p.lost(metrics.Disconnected, u.frames, u.bytes)
+		u.reset()
 	}
 	l.conn = nil
 	l.setOB(0)

@@ -5,6 +5,7 @@ import (
 	"net"
 
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // maxIOV is the most slices one writev(2) accepts on Linux (IOV_MAX). gnet
@@ -30,6 +31,11 @@ type Conn struct {
 	// gc checks it, so a closed Conn never reaches a descriptor that gnet
 	// may have handed to another connection.
 	open bool
+	// Loop only: true during the handler's OnClose, while the descriptor
+	// is still open (UnackedAtClose).
+	closing bool
+	// Loop only: bytes Writev handed to gnet, over the connection's life.
+	handed uint64
 }
 
 // Loop returns the connection's event loop. Any goroutine.
@@ -73,6 +79,7 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		k := min(len(bufs), maxIOV)
 		m, err := c.gc.Writev(bufs[:k])
 		n += m
+		c.handed += uint64(m)
 		if err != nil {
 			return n, fmt.Errorf("nanoq: reactor: writev: %w", err)
 		}
@@ -88,9 +95,13 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 }
 
 // OutboundBuffered returns the bytes waiting in the reactor's outbound
-// buffer: accepted by Writev but not yet taken by the socket. It is 0 on a
-// closed connection. gnet has no "drained" event: poll it from a task.
+// buffer: accepted by Writev but not yet taken by the socket. Inside
+// OnClose it returns what the close discards; on a closed connection
+// otherwise, 0. gnet has no "drained" event: poll it from a task.
 func (c *Conn) OutboundBuffered() int {
+	if c.closing {
+		return c.gc.OutboundBuffered()
+	}
 	if !c.open {
 		return 0
 	}
@@ -103,20 +114,67 @@ func (c *Conn) OutboundBuffered() int {
 
 // Abort closes the connection with a reset (SO_LINGER 0): the kernel
 // discards what it still holds for the peer rather than delivering it late,
-// after a newer connection's data. It returns those bytes, sent or not but
-// unacknowledged, as the kernel counted them just before (SIOCOUTQ), or -1
-// where the OS cannot tell (not Linux). What the reactor's outbound buffer
-// held is discarded, as with Close. OnClose follows as with Close.
-func (c *Conn) Abort() (unacked int) {
+// after a newer connection's data. What the reactor's outbound buffer held
+// is discarded, as with Close. OnClose follows as with Close; there,
+// UnackedAtClose tells what the reset may have discarded.
+func (c *Conn) Abort() {
 	if !c.open {
-		return 0
+		return
 	}
-	unacked = outq(c.gc.Fd())
 	if err := c.gc.SetLinger(0); err != nil {
 		c.loop.r.log.Debugf("reactor: abort %v: %v", c.remote, err)
 	}
 	c.Close()
-	return unacked
+}
+
+// ReadRest reads, inside the handler's OnClose after a local close only,
+// what the kernel received for the connection and nobody read yet, handing
+// it to fn in pieces of at most len(buf) bytes (fn must not keep them),
+// until the socket has nothing more. A peer still sending refills it as it
+// reads, so it stops after four times the socket's receive buffer size
+// (SO_RCVBUF); it never blocks. It returns the bytes read: what closing
+// would otherwise have discarded unseen.
+func (c *Conn) ReadRest(buf []byte, fn func([]byte)) int {
+	if !c.closing || len(buf) == 0 {
+		return 0
+	}
+	fd := c.gc.Fd()
+	limit, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		limit = len(buf)
+	}
+	limit *= 4
+	n := 0
+	for n < limit {
+		k, err := unix.Read(fd, buf[:min(len(buf), limit-n)])
+		if err == unix.EINTR {
+			continue
+		}
+		if k <= 0 {
+			break // EAGAIN (nothing more now), EOF or an error
+		}
+		fn(buf[:k])
+		n += k
+	}
+	return n
+}
+
+// UnackedAtClose returns, inside the handler's OnClose only, the bytes the
+// kernel took for this connection (from Writev and the Side) that the peer
+// has not acknowledged: an upper bound of what was written but may never
+// arrive. TCP on Linux: the bytes taken minus TCP_INFO's bytes_acked, which
+// holds even after a reset purged the send queue. Unix sockets on Linux:
+// what the peer has not read yet (SIOCOUTQ). Elsewhere -1: unknown. A
+// system call; outside OnClose it returns 0.
+func (c *Conn) UnackedAtClose() int {
+	if !c.closing {
+		return 0
+	}
+	took := c.handed - uint64(c.gc.OutboundBuffered()) // what gnet still holds is discarded: see events.OnClose
+	if c.side != nil {
+		took += c.side.written.Load()
+	}
+	return unacked(c.gc.Fd(), took)
 }
 
 // Close closes the connection; OnClose follows with a nil error. OnClose

@@ -78,6 +78,8 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if c.side != nil {
 		c.side.markClosed()
 	}
+	c.closing = true
 	c.h.OnClose(c, err)
+	c.closing = false
 	return gnet.None
 }

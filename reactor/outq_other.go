@@ -2,7 +2,7 @@
 
 package reactor
 
-// outq reports -1: the kernel's unacknowledged bytes are known on Linux
-// only (SIOCOUTQ); macOS and FreeBSD have no portable equivalent for every
-// socket type.
-func outq(int) int { return -1 }
+// unacked reports -1: what the peer has not acknowledged is known on Linux
+// only (TCP_INFO, SIOCOUTQ); macOS and FreeBSD have no portable equivalent
+// for every socket type.
+func unacked(int, uint64) int { return -1 }

@@ -34,8 +34,9 @@ const (
 // and the loop's Conn.Writev never run at the same time (pub does it with
 // its ring's in-flight bit).
 type Side struct {
-	fd    int           // immutable; closed by markClosed or Finish
-	state atomic.Uint32 // side* bits
+	fd      int           // immutable; closed by markClosed or Finish
+	state   atomic.Uint32 // side* bits
+	written atomic.Uint64 // bytes the socket took from Writev, for Conn.UnackedAtClose
 }
 
 // sideFDShare: a connection gets a Side only while the duplicate's number
@@ -99,6 +100,7 @@ func (s *Side) Writev(first, second []byte) (int, error) {
 		}
 		switch err {
 		case nil:
+			s.written.Add(uint64(n))
 			return n, nil
 		case unix.EINTR:
 			continue

@@ -30,6 +30,8 @@ type conn struct {
 	lastSeen     int64   // Subscriber.clock when the connection opened or a frame last completed
 	slot         int     // index in loopState.conns
 	dead         bool    // bad input seen: ignore further data until OnClose
+	discarding   bool    // OnClose is reading what the kernel still held: count it, deliver nothing
+	discarded    ring.Dropped
 }
 
 // OnOpen registers the connection with its loop's idle sweep.
@@ -46,7 +48,13 @@ func (c *conn) OnOpen(rc *reactor.Conn) {
 }
 
 // OnClose accounts for a frame cut short and unregisters the connection.
+// After a local close (Close, Listen's end, a timeout) it first reads what
+// the kernel had received and nobody read: those messages are counted lost
+// (disconnected) instead of vanishing with the socket.
 func (c *conn) OnClose(rc *reactor.Conn, err error) {
+	if err == nil && !c.dead {
+		c.discardRest(rc)
+	}
 	if c.pending != nil {
 		c.m.Lost(metrics.Truncated, 1, len(c.pending.b))
 		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(c.pending.b))
@@ -154,9 +162,37 @@ func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 	}
 }
 
+// discardRest counts the frames the kernel still held for the connection
+// as lost, leaving a trailing partial frame in pending. OnClose only.
+func (c *conn) discardRest(rc *reactor.Conn) {
+	ls := c.s.loops[rc.Loop().Index()]
+	if ls.scratch == nil {
+		ls.scratch = make([]byte, 64<<10)
+	}
+	c.discarding = true
+	var ferr error
+	rc.ReadRest(ls.scratch, func(b []byte) {
+		if ferr == nil {
+			_, _, ferr = c.feed(b)
+		}
+	})
+	c.discarding = false
+	if d := c.discarded; d.Frames > 0 {
+		c.m.Lost(metrics.Disconnected, d.Frames, d.Bytes)
+	}
+	if ferr != nil {
+		c.fail(ferr)
+	}
+}
+
 // deliver hands one payload to the handler or the receive queue.
 func (c *conn) deliver(p []byte) {
 	s := c.s
+	if c.discarding {
+		c.discarded.Frames++
+		c.discarded.Bytes += len(p)
+		return
+	}
 	if s.handler != nil {
 		s.handler(p, c.desc)
 		return

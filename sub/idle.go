@@ -15,6 +15,9 @@ type loopState struct {
 	sweep *reactor.Task // closeIdle
 	trim  *reactor.Task // gives the receive queue's memory back; nil with a Handler
 	conns []*conn
+	// scratch receives what a closing connection's kernel still held
+	// (conn.discardRest); allocated on the first such close.
+	scratch []byte
 }
 
 func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {

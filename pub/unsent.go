@@ -1,0 +1,92 @@
+package pub
+
+import (
+	"encoding/binary"
+
+	"github.com/nanoq/nq/codec"
+)
+
+// unsent tracks the frames of a connection's last batch that still have
+// bytes in the reactor's outbound buffer, so that each counts as sent once
+// gnet has written its last byte, or as lost if the connection closes
+// first: exactly, however far gnet got in between. Event-loop only.
+//
+// The frames' bytes left the ring with the batch, so their sizes are kept
+// here (as uvarints: about one byte per frame, at most a batch's worth).
+type unsent struct {
+	frames, bytes int    // frames not yet fully written, and their encoded size
+	first, size   int    // the oldest of them: its unwritten bytes, its size
+	sizes         []byte // the sizes of the others, uvarint-encoded, in order
+	off           int    // the next size to read in sizes
+	ob            int    // the reactor's outbound bytes at the last look
+}
+
+// track records the frames of the batch first‖second touched by the last
+// ob bytes, which the reactor kept after a writev. ob > 0, and nothing is
+// tracked yet.
+func (u *unsent) track(first, second []byte, ob int) {
+	sentUpTo := len(first) + len(second) - ob
+	off := 0
+	for len(first)+len(second) > 0 {
+		_, k, _, err := codec.Parse2(first, second, maxInt)
+		if err != nil || k == 0 {
+			break // cannot happen: the ring holds whole frames only
+		}
+		if off+k > sentUpTo {
+			if u.frames == 0 {
+				u.first, u.size = off+k-sentUpTo, k
+			} else {
+				u.sizes = binary.AppendUvarint(u.sizes, uint64(k))
+			}
+			u.frames++
+			u.bytes += k
+		}
+		off += k
+		if k <= len(first) {
+			first = first[k:]
+		} else {
+			second = second[k-len(first):]
+			first = nil
+		}
+	}
+	u.ob = ob
+}
+
+// progress records that the reactor holds ob bytes now, no more than at
+// the last look, and returns the frames (and their size) that gnet
+// finished writing since.
+func (u *unsent) progress(ob int) (frames, bytes int) {
+	d := u.ob - ob
+	u.ob = ob
+	for d > 0 && u.frames > 0 {
+		if d < u.first {
+			u.first -= d
+			break
+		}
+		d -= u.first
+		frames++
+		bytes += u.size
+		u.frames--
+		u.bytes -= u.size
+		if u.frames == 0 {
+			break
+		}
+		k, n := binary.Uvarint(u.sizes[u.off:])
+		u.off += n
+		u.first, u.size = int(k), int(k)
+	}
+	if u.frames == 0 {
+		u.reset()
+	}
+	return frames, bytes
+}
+
+// reset forgets every frame (after they were all counted one way or the
+// other), keeping the sizes buffer unless it grew large.
+func (u *unsent) reset() {
+	sizes := u.sizes[:0]
+	if cap(sizes) > 4<<10 {
+		sizes = nil
+	}
+	*u = unsent{sizes: sizes}
+}
