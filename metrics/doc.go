@@ -35,7 +35,7 @@
 //	nanoq_pub_lost_bytes_total             counter    addr, reason  wire bytes of those messages
 //	nanoq_pub_reconnects_total             counter    addr          connections opened again after a lost connection or failed dials
 //	nanoq_pub_dial_failures_total          counter    addr          failed dials (each retried with backoff)
-//	nanoq_pub_unacked_bytes_total          counter    addr          upper bound: bytes the kernel held unacknowledged at an aborted close (Linux)
+//	nanoq_pub_unacked_bytes_total          counter    addr          upper bound: bytes the kernel took, unacknowledged at a close that was not a graceful drain (Linux)
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
 //	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket
@@ -55,10 +55,16 @@
 // 30, 45 seconds; 1, 2, 5, 10, 15, 30, 45 minutes; 1, 2, 5, 12, 18, 24 hours.
 //
 // Every count is exact except nanoq_pub_unacked_bytes_total, which is an
-// upper bound: when a connection is aborted (WriteTimeout), the kernel's
-// unacknowledged bytes (SIOCOUTQ, Linux only) are discarded by the reset;
-// whole messages among them were counted sent, so up to that many bytes of
-// "sent" messages may not have arrived. Other OSes report nothing there.
+// upper bound. A publisher counts a message sent once the kernel took its
+// last byte; when a connection then closes other than by a graceful drain
+// (the peer reset or vanished, a write error, WriteTimeout's reset, a
+// Shutdown cut short), the bytes the kernel took that the peer never
+// acknowledged (TCP_INFO's bytes_acked, which survives a reset; SIOCOUTQ on
+// unix sockets; Linux only, other OSes report nothing) go there: messages
+// counted sent may be among them. What the peer's kernel acknowledged but
+// its process never read is invisible to the publisher; a subscriber that
+// closes reads what its kernel still holds and counts it lost
+// (disconnected), but one that is killed cannot.
 //
 // # Loss reasons
 //

@@ -94,7 +94,7 @@ func newPub(r *registrar) *side {
 		dialFailures: counterVec(r, sub, "dial_failures_total",
 			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
 		unacked: counterVec(r, sub, "unacked_bytes_total",
-			"An upper bound, not an exact count: bytes the kernel had accepted towards addr, unacknowledged by the peer, when a connection was aborted (WriteTimeout); the reset discards them, so messages counted sent may be among them. Linux only.", labelAddr),
+			"An upper bound, not an exact count: bytes the kernel had accepted towards addr that the peer had not acknowledged when a connection closed other than by a graceful drain (a reset by either side, an error, a WriteTimeout, a Shutdown cut short); messages counted sent may be among them. Linux only.", labelAddr),
 		streams: gaugeVec(r, sub, "streams",
 			"Publisher streams (one per stream key) currently open towards addr.", labelAddr),
 		duration: histogramVec(r, sub, "stream_duration_seconds",
