@@ -14,7 +14,12 @@ import (
 	"github.com/nanoq/nq/sub"
 )
 
-func TestMain(m *testing.M) { nettest.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if runFaultSub() {
+		return
+	}
+	nettest.VerifyTestMain(m)
+}
 
 // received records what a subscriber's Handler got, per stream.
 type received struct {
