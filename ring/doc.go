@@ -63,9 +63,21 @@
 // buffer goes back to the pool once no Peek is in flight. (Copying, rather
 // than linking a larger ring for the loop to switch to, keeps one buffer
 // and one code path; it happens about log2(limit/512) times per burst.)
-// Free, callable
-// from any goroutine and never blocking (it only tries the lock), gives an
-// empty ring's buffer back, so idle streams hold none.
+// Free, callable from any goroutine and never blocking (it only tries the
+// lock), gives an empty ring's buffer back, so idle streams hold none.
+//
+// Budgets. Rings made by NewBytesIn charge their buffer sizes to a
+// [Budget] (and its parent): on alloc and grow, under the producer lock,
+// never per Put. When the budget cannot give what a grow needs, the Put
+// shrinks the largest other rings first: it tries their producer lock (it
+// never waits for it, so two rings reclaiming from each other cannot
+// deadlock), skips any with a Peek in flight, drops their oldest frames
+// that do not fit in half their buffer (reported through their budget's
+// onDrop, so each is counted once), and copies the rest into a buffer of
+// half the size, as grow does. When no ring is larger than what it wants,
+// the ring keeps its buffer and drops its own oldest frames, as at its
+// limit. The class lists that find the largest rings are updated on the
+// same rare events, under the budget's mutex.
 //
 // References: the cursor discipline (free-running sequences, power-of-two
 // masks, a producer-side cached copy of the consumer's cursor, cursors on
