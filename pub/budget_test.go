@@ -163,3 +163,23 @@ func stamp(p []byte, seq uint64) []byte {
 	binary.LittleEndian.PutUint64(p, seq)
 	return p
 }
+
+// TestBudgetShared: publishers on the shared reactor count against one
+// process-wide budget too, raised to the largest MaxBufferTotal among
+// them; a publisher with its own loops has its own budget only.
+func TestBudgetShared(t *testing.T) {
+	a := newPub(t, awayURL(t), Options{})
+	b := newPub(t, awayURL(t), Options{MaxBufferTotal: 512 << 20})
+	own := newPub(t, awayURL(t), Options{EventLoops: 1})
+	if a.budget.Parent() == nil || a.budget.Parent() != b.budget.Parent() || own.budget.Parent() != nil {
+		t.Fatalf("parents: %p %p %p", a.budget.Parent(), b.budget.Parent(), own.budget.Parent())
+	}
+	if got := a.budget.Parent().Limit(); got != 512<<20 {
+		t.Fatalf("shared limit %d, want the larger MaxBufferTotal, 512 MiB", got)
+	}
+	h := a.Stream("x")
+	h.Publish(make([]byte, 1000))
+	if a.budget.Parent().Rings() < 1024 {
+		t.Fatalf("the shared budget holds %d B after a Publish", a.budget.Parent().Rings())
+	}
+}

@@ -15,10 +15,12 @@ import (
 // in time quadratic in its pieces.
 const maxBatch = 256 << 10
 
-// pressureBatch bounds one writev while the memory budget is over half
+// pressureBatch bounds one writev on a congested connection (its last
+// writev left bytes in the reactor) while the memory budget is over half
 // used. What a socket does not take stays in the reactor, which cannot drop
-// it to make room: under pressure each connection hands it little at a
-// time, so that stalled connections hold at most this much there each.
+// it to make room: under pressure such connections hand it little at a
+// time, so that stalled ones hold at most this much there each, while
+// connections whose socket takes everything keep their full batches.
 const pressureBatch = 16 << 10
 
 // Retry delays while a connection's output is blocked and not progressing
@@ -119,7 +121,7 @@ func (l *link) flushNow() {
 			}
 			var busy bool
 			batch := s.p.batch
-			if s.p.budget.OverHalf() {
+			if l.congested && s.p.budget.OverHalf() {
 				batch = min(batch, pressureBatch)
 			}
 			first, second, busy = s.ring.TryPeekBytes(batch)
@@ -158,6 +160,7 @@ func (l *link) flushNow() {
 		if ob > 0 {
 			l.unsent.track(first, second, ob)
 		}
+		l.congested = ob > 0
 		s.ring.Release()
 		s.p.m.Transferred(frames-l.unsent.frames, n-l.unsent.bytes)
 		if ob > 0 {

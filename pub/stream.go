@@ -94,8 +94,9 @@ type link struct {
 	blocked      bool
 	blockedSince time.Time
 	lastOB       int
-	obCharged    int // outbound bytes charged to the memory budget
-	slot         int // index in loopState.conns
+	obCharged    int  // outbound bytes charged to the memory budget
+	congested    bool // the last writev left bytes in the reactor (see pressureBatch)
+	slot         int  // index in loopState.conns
 }
 
 func newLink(s *stream) *link {

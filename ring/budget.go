@@ -68,6 +68,9 @@ func NewBudget(limit int64, parent *Budget, onDrop func(Dropped)) *Budget {
 	return g
 }
 
+// Parent returns the parent budget, or nil.
+func (g *Budget) Parent() *Budget { return g.parent }
+
 // Limit returns the budget's bound in bytes.
 func (g *Budget) Limit() int64 { return g.limit.Load() }
 
