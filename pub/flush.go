@@ -198,25 +198,29 @@ func appendFrom(bufs [][]byte, first, second []byte, skip int) [][]byte {
 // one of their bytes among the last unsent bytes, and their encoded size.
 func framesTouched(first, second []byte, unsent int) (n, size int) {
 	sentUpTo := len(first) + len(second) - unsent
-	off := 0
-	for len(first)+len(second) > 0 {
-		_, k, _, err := codec.Parse2(first, second, maxInt)
-		if err != nil || k == 0 {
-			break
+	for off := 0; ; {
+		var k int
+		if k, first, second = nextFrame(first, second); k == 0 {
+			return n, size
 		}
-		off += k
-		if off > sentUpTo {
+		if off += k; off > sentUpTo {
 			n++
 			size += k
 		}
-		if k <= len(first) {
-			first = first[k:]
-		} else {
-			second = second[k-len(first):]
-			first = nil
-		}
 	}
-	return n, size
+}
+
+// nextFrame returns the encoded length of the first frame of first‖second
+// (0 when there is none) and the bytes after it.
+func nextFrame(first, second []byte) (k int, restFirst, restSecond []byte) {
+	_, k, _, err := codec.Parse2(first, second, maxInt)
+	if err != nil || k == 0 {
+		return 0, nil, nil // cannot happen on a batch: the ring holds whole frames only
+	}
+	if k <= len(first) {
+		return k, first[k:], second
+	}
+	return k, nil, second[k-len(first):]
 }
 
 const maxInt = int(^uint(0) >> 1)

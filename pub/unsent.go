@@ -1,10 +1,6 @@
 package pub
 
-import (
-	"encoding/binary"
-
-	"github.com/nanoq/nq/codec"
-)
+import "encoding/binary"
 
 // unsent tracks the frames of a connection's last batch that still have
 // bytes in the reactor's outbound buffer, so that each counts as sent once
@@ -26,11 +22,10 @@ type unsent struct {
 // tracked yet.
 func (u *unsent) track(first, second []byte, ob int) {
 	sentUpTo := len(first) + len(second) - ob
-	off := 0
-	for len(first)+len(second) > 0 {
-		_, k, _, err := codec.Parse2(first, second, maxInt)
-		if err != nil || k == 0 {
-			break // cannot happen: the ring holds whole frames only
+	for off := 0; ; {
+		var k int
+		if k, first, second = nextFrame(first, second); k == 0 {
+			break
 		}
 		if off+k > sentUpTo {
 			if u.frames == 0 {
@@ -42,12 +37,6 @@ func (u *unsent) track(first, second []byte, ob int) {
 			u.bytes += k
 		}
 		off += k
-		if k <= len(first) {
-			first = first[k:]
-		} else {
-			second = second[k-len(first):]
-			first = nil
-		}
 	}
 	u.ob = ob
 }
