@@ -37,6 +37,7 @@
 //	nanoq_pub_dial_failures_total          counter    addr          failed dials (each retried with backoff)
 //	nanoq_pub_unacked_bytes_total          counter    addr          upper bound: bytes the kernel took, unacknowledged at a close that was not a graceful drain (Linux)
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
+//	nanoq_pub_target_streams               gauge      addr, target  streams connected now to each address addr resolved to
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
 //	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket
 //	nanoq_sub_messages_total               counter    addr          messages received and delivered to the handler or queued

@@ -12,6 +12,7 @@ const (
 	namespace   = "nanoq"
 	labelAddr   = "addr"
 	labelPeer   = "peer"
+	labelTarget = "target"
 	labelReason = "reason"
 )
 
@@ -44,6 +45,7 @@ type side struct {
 	acceptErrors        *prometheus.CounterVec // subscriber side only, else nil
 	peerMsgs, peerBytes *prometheus.CounterVec // subscriber side only: labels addr, peer
 	peerStreams         *prometheus.GaugeVec   // subscriber side only: labels addr, peer
+	targets             *prometheus.GaugeVec   // publisher side only: labels addr, target
 	reasons             []Reason               // resolved eagerly by handles
 }
 
@@ -93,6 +95,8 @@ func newPub(r *registrar) *side {
 			"Connections opened again by publisher streams towards addr, after a lost connection or failed dials.", labelAddr),
 		dialFailures: counterVec(r, sub, "dial_failures_total",
 			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
+		targets: gaugeVec(r, sub, "target_streams",
+			"Publisher streams towards addr connected now to each address it resolved to (label target).", labelAddr, labelTarget),
 		unacked: counterVec(r, sub, "unacked_bytes_total",
 			"An upper bound, not an exact count: bytes the kernel had accepted towards addr that the peer had not acknowledged when a connection closed other than by a graceful drain (a reset by either side, an error, a WriteTimeout, a Shutdown cut short); messages counted sent may be among them. Linux only.", labelAddr),
 		streams: gaugeVec(r, sub, "streams",

@@ -174,6 +174,34 @@ func (s *Stream) Buffered(delta int) {
 	s.buffered.Add(float64(delta))
 }
 
+// Gauge is one gauge series, resolved once. A nil *Gauge does nothing.
+// Safe for concurrent use; its methods do not allocate or lock.
+type Gauge struct{ g prometheus.Gauge }
+
+// Inc adds one.
+func (g *Gauge) Inc() {
+	if g != nil {
+		g.g.Inc()
+	}
+}
+
+// Dec subtracts one.
+func (g *Gauge) Dec() {
+	if g != nil {
+		g.g.Dec()
+	}
+}
+
+// Target returns the gauge of a publisher's streams connected to target,
+// one of the addresses its destination resolved to. It looks the label up
+// (not for event loops); nil on a subscriber's handle.
+func (s *Stream) Target(target string) *Gauge {
+	if s == nil || s.side.targets == nil {
+		return nil
+	}
+	return &Gauge{g: s.side.targets.WithLabelValues(s.addr, target)}
+}
+
 // AcceptError counts one failed accept on a subscriber's listener. It does
 // nothing on a publisher's handle.
 func (s *Stream) AcceptError() {

@@ -162,8 +162,10 @@ func (d *dialer) dial(s *stream) {
 		return
 	}
 	s.state.Store(stateDialing)
-	nc, err := d.nd.DialContext(d.ctx, p.addr.Net, p.addr.Host)
+	hostport := d.target(d.ctx, s)
+	nc, err := d.nd.DialContext(d.ctx, p.addr.Net, hostport)
 	if err == nil {
+		s.failedDials = 0
 		if tc, ok := nc.(*net.TCPConn); ok {
 			err = tc.SetNoDelay(p.opts.NoDelay)
 		}
@@ -177,7 +179,11 @@ func (d *dialer) dial(s *stream) {
 			if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
 				enroll = p.r.Enroll
 			}
-			if _, err = enroll(nc, newLink(s)); err == nil {
+			l := newLink(s)
+			if p.addr.Net != "unix" {
+				l.target = p.m.Target(nc.RemoteAddr().String())
+			}
+			if _, err = enroll(nc, l); err == nil {
 				return
 			}
 		} else {
@@ -185,13 +191,14 @@ func (d *dialer) dial(s *stream) {
 		}
 	}
 	s.dialing.Store(false)
+	s.failedDials++
 	p.m.DialFailed()
 	if s.closed.Load() {
 		s.finalize()
 		return
 	}
 	if !s.failing {
-		p.log.Warnf("stream %v: dial %s: %v (retrying with backoff)", s.key, p.addr, err)
+		p.log.Warnf("stream %v: dial %s (%s): %v (retrying with backoff)", s.key, p.addr, hostport, err)
 		s.failing = true
 	}
 	s.redial = true

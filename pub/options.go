@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"time"
 
 	"github.com/nanoq/nq/internal/errs"
@@ -91,6 +92,18 @@ type Options struct {
 	EventLoops int
 	// Metrics receives the publisher's metrics; nil records nothing.
 	Metrics *metrics.Metrics
+	// Resolver resolves the URL's host name at each dial; nil means
+	// net.DefaultResolver.
+	Resolver *net.Resolver
+	// NoSpread turns spreading off. By default, when the URL's host name
+	// resolves to several addresses (a headless Service, several A
+	// records), each stream dials the address its key ranks first by
+	// rendezvous hashing over the set resolved at that dial, and the next
+	// one after each failed dial: a stable set keeps every key where it
+	// is, a change moves only the keys that must move. With NoSpread the
+	// dialer resolves the name and tries the addresses in order, as Go's
+	// net.Dial does: every stream reaches the first that answers.
+	NoSpread bool
 }
 
 func (o Options) withDefaults() (Options, error) {

@@ -45,6 +45,7 @@ type stream struct {
 	closing atomic.Bool          // set first by close: Stream handles look up the key again
 	closed  atomic.Bool          // no publisher is inside any more: the owner finalizes
 	key     any
+	keyHash uint64 // keyHash(key), for spreading over resolved addresses
 	opened  time.Time
 
 	// Atomic; the loop and the dialer.
@@ -59,8 +60,9 @@ type stream struct {
 	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
 	due        time.Time
 	heapIndex  int
-	dials      int
-	bo         backoff.Backoff
+	dials       int
+	failedDials int // since the last successful dial: picks the next-ranked address
+	bo          backoff.Backoff
 	inHeap     bool
 	redial     bool
 	failing    bool
@@ -76,6 +78,7 @@ type link struct {
 	flush  *reactor.Task // flushNow; read-only
 	closer *reactor.Task // close the connection; read-only
 	ls     *loopState    // set in OnOpen, read-only afterwards
+	target *metrics.Gauge // streams connected to the dialed address; set before Enroll
 	side   *reactor.Side // set in OnOpen, read-only afterwards; nil: no direct writes
 
 	// A partial direct write's bytes on the wire, its batch (the ring's
@@ -117,8 +120,9 @@ func (s *stream) setPendingOB(n int64) {
 func newStream(p *Publisher, key any) *stream {
 	s := &stream{
 		p:      p,
-		key:    key,
-		ring:   ring.NewBytesIn(ringLimit(p.opts), p.budget),
+		key:     key,
+		keyHash: keyHash(key),
+		ring:    ring.NewBytesIn(ringLimit(p.opts), p.budget),
 		opened: time.Now(),
 		bo:     backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
 	}
@@ -219,6 +223,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	l.opened = time.Now()
 	l.ls = s.p.loops[c.Loop().Index()]
 	l.ls.add(l)
+	l.target.Inc()
 	s.state.Store(stateOpen)
 	s.link.Store(l)
 	if s.failing {
@@ -242,6 +247,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s.link.Store(nil)
 	s.state.Store(stateBackoff)
 	l.ls.remove(l)
+	l.target.Dec()
 	if l.side != nil && l.side.Held() { // final now: the Side is closed
 		first, second, done := l.takeHeld()
 		l.settlePartial(first, second, done)

@@ -1,0 +1,122 @@
+package pub
+
+import (
+	"context"
+	"hash/maphash"
+	"net"
+	"net/netip"
+	"slices"
+)
+
+// Spreading streams over the addresses a host name resolves to: each key
+// ranks the addresses by rendezvous (highest random weight) hashing, and
+// dials its first-ranked one, or the next after failed dials. A stable set
+// keeps every key where it is; a change moves only the keys whose
+// first-ranked address went or came.
+
+// keySeed hashes keys of types without a fixed encoding: their placement is
+// stable within a process only (string and integer keys place the same in
+// every process).
+var keySeed = maphash.MakeSeed()
+
+// keyHash returns a hash of a comparable stream key.
+func keyHash(key any) uint64 {
+	switch k := key.(type) {
+	case string:
+		return fnv64(k)
+	case int:
+		return mix64(uint64(k))
+	case int64:
+		return mix64(uint64(k))
+	case int32:
+		return mix64(uint64(k))
+	case uint:
+		return mix64(uint64(k))
+	case uint64:
+		return mix64(k)
+	case uint32:
+		return mix64(uint64(k))
+	}
+	return maphash.Comparable(keySeed, key)
+}
+
+// fnv64 is FNV-1a over s.
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// mix64 is SplitMix64's finalizer: a bijection that spreads every input bit.
+func mix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// rank orders addrs (in place) by the key's rendezvous weight, highest
+// first; ties, which need equal hashes, by address.
+func rank(key uint64, addrs []netip.Addr) {
+	weight := func(a netip.Addr) uint64 { return mix64(key ^ fnv64(a.String())) }
+	slices.SortFunc(addrs, func(a, b netip.Addr) int {
+		wa, wb := weight(a), weight(b)
+		switch {
+		case wa > wb:
+			return -1
+		case wa < wb:
+			return 1
+		}
+		return a.Compare(b)
+	})
+}
+
+// target returns the host:port s dials now. For a TCP host name that
+// resolves to several addresses (spreading on), it is the key's
+// first-ranked address, or the one after it for each consecutive failed
+// dial; otherwise the URL's address as is, which the dialer resolves
+// itself. Dial worker only.
+func (d *dialer) target(ctx context.Context, s *stream) string {
+	p := d.p
+	hostport := p.addr.Host
+	if p.opts.NoSpread || p.addr.Net == "unix" {
+		return hostport
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return hostport // an address already
+	}
+	network := "ip"
+	switch p.addr.Net {
+	case "tcp4":
+		network = "ip4"
+	case "tcp6":
+		network = "ip6"
+	}
+	r := p.opts.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	rctx, cancel := context.WithTimeout(ctx, p.opts.ConnectTimeout)
+	defer cancel()
+	addrs, err := r.LookupNetIP(rctx, network, host)
+	if err != nil || len(addrs) == 0 {
+		return hostport // the dial reports the error
+	}
+	for i, a := range addrs {
+		addrs[i] = a.Unmap()
+	}
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	addrs = slices.Compact(addrs)
+	if len(addrs) == 1 {
+		return net.JoinHostPort(addrs[0].String(), port)
+	}
+	rank(s.keyHash, addrs)
+	return net.JoinHostPort(addrs[s.failedDials%len(addrs)].String(), port)
+}
