@@ -85,6 +85,10 @@ type Sub interface {
 	Bind() error
 	// Addr returns the bound address, or nil before binding.
 	Addr() net.Addr
+	// Drain stops accepting, lets every connected publisher finish and
+	// hand over (see sub.Subscriber.Drain), then closes; for a rolling
+	// restart, call it on SIGTERM.
+	Drain(ctx context.Context) error
 	Close() error
 }
 

@@ -38,6 +38,7 @@
 //	nanoq_pub_unacked_bytes_total          counter    addr          upper bound: bytes the kernel took, unacknowledged at a close that was not a graceful drain (Linux)
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
 //	nanoq_pub_target_streams               gauge      addr, target  streams connected now to each address addr resolved to
+//	nanoq_pub_handovers_total              counter    addr          connections the subscriber closed gracefully (draining), redialed at once
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
 //	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket
 //	nanoq_sub_messages_total               counter    addr          messages received and delivered to the handler or queued
@@ -48,6 +49,8 @@
 //	nanoq_sub_stream_duration_seconds      histogram  addr          lifetime of closed connections
 //	nanoq_sub_buffered_bytes               gauge      addr          payload bytes waiting in the receive queue for Receive
 //	nanoq_sub_accept_errors_total          counter    addr          failed accepts on the listener at addr
+//	nanoq_sub_drained_total                counter    addr          connections drained to their end (Drain, MaxConnectionAge): FIN sent, the publisher closed its side
+//	nanoq_sub_rotated_total                counter    addr          connections that began to drain for reaching MaxConnectionAge
 //	nanoq_sub_peer_messages_total          counter    addr, peer    messages from publisher host peer (while it is connected)
 //	nanoq_sub_peer_bytes_total             counter    addr, peer    payload bytes of those messages
 //	nanoq_sub_peer_streams                 gauge      addr, peer    connections from peer open now (deleted at 0)

@@ -46,6 +46,8 @@ type side struct {
 	peerMsgs, peerBytes *prometheus.CounterVec // subscriber side only: labels addr, peer
 	peerStreams         *prometheus.GaugeVec   // subscriber side only: labels addr, peer
 	targets             *prometheus.GaugeVec   // publisher side only: labels addr, target
+	handOvers           *prometheus.CounterVec // publisher side only
+	drains, rotated     *prometheus.CounterVec // subscriber side only
 	reasons             []Reason               // resolved eagerly by handles
 }
 
@@ -95,6 +97,8 @@ func newPub(r *registrar) *side {
 			"Connections opened again by publisher streams towards addr, after a lost connection or failed dials.", labelAddr),
 		dialFailures: counterVec(r, sub, "dial_failures_total",
 			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
+		handOvers: counterVec(r, sub, "handovers_total",
+			"Connections towards addr that the subscriber closed gracefully (draining: a restart or a rotation by age), redialed at once.", labelAddr),
 		targets: gaugeVec(r, sub, "target_streams",
 			"Publisher streams towards addr connected now to each address it resolved to (label target).", labelAddr, labelTarget),
 		unacked: counterVec(r, sub, "unacked_bytes_total",
@@ -129,6 +133,10 @@ func newSub(r *registrar) *side {
 			"Lifetime of closed connections to the subscriber listening on addr.", labelAddr),
 		buffered: gaugeVec(r, sub, "buffered_bytes",
 			"Payload bytes waiting in the receive queue of the subscriber listening on addr.", labelAddr),
+		drains: counterVec(r, sub, "drained_total",
+			"Connections to the subscriber on addr drained to their end: it closed its side (Drain, MaxConnectionAge) and the publisher closed the other.", labelAddr),
+		rotated: counterVec(r, sub, "rotated_total",
+			"Connections to the subscriber on addr it began to drain for reaching MaxConnectionAge.", labelAddr),
 		peerMsgs: counterVec(r, sub, "peer_messages_total",
 			"Messages received from publisher host peer by the subscriber on addr; the series exists while peer has a connection open.", labelAddr, labelPeer),
 		peerBytes: counterVec(r, sub, "peer_bytes_total",

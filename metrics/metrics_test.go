@@ -49,10 +49,13 @@ func TestReasonString(t *testing.T) {
 func TestFamilies(t *testing.T) {
 	m, reg := newTest(t)
 	m.Pub("10.0.0.1:1234").Closed(time.Second)
+	m.Pub("10.0.0.1:1234").Target("127.0.0.2:1234").Inc()
 	m.Sub("10.0.0.2").Closed(time.Second)
+	m.Peers("10.0.0.2").Open("10.0.0.9").Transferred(1, 1)
 
 	counter, gauge, hist := dto.MetricType_COUNTER, dto.MetricType_GAUGE, dto.MetricType_HISTOGRAM
 	one, two := []string{"addr"}, []string{"addr", "reason"}
+	peer, target := []string{"addr", "peer"}, []string{"addr", "target"}
 	want := []struct {
 		name   string
 		typ    dto.MetricType
@@ -68,6 +71,8 @@ func TestFamilies(t *testing.T) {
 		{"nanoq_pub_streams", gauge, one},
 		{"nanoq_pub_stream_duration_seconds", hist, one},
 		{"nanoq_pub_buffered_bytes", gauge, one},
+		{"nanoq_pub_handovers_total", counter, one},
+		{"nanoq_pub_target_streams", gauge, target},
 		{"nanoq_sub_messages_total", counter, one},
 		{"nanoq_sub_bytes_total", counter, one},
 		{"nanoq_sub_lost_messages_total", counter, two},
@@ -76,6 +81,11 @@ func TestFamilies(t *testing.T) {
 		{"nanoq_sub_streams", gauge, one},
 		{"nanoq_sub_stream_duration_seconds", hist, one},
 		{"nanoq_sub_buffered_bytes", gauge, one},
+		{"nanoq_sub_drained_total", counter, one},
+		{"nanoq_sub_rotated_total", counter, one},
+		{"nanoq_sub_peer_messages_total", counter, peer},
+		{"nanoq_sub_peer_bytes_total", counter, peer},
+		{"nanoq_sub_peer_streams", gauge, peer},
 	}
 	got := gather(t, reg)
 	if len(got) != len(want) {

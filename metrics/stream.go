@@ -21,6 +21,9 @@ type Stream struct {
 	reconnects   prometheus.Counter // nil on subscriber handles
 	dialFailures prometheus.Counter // nil on subscriber handles
 	unacked      prometheus.Counter // nil on subscriber handles
+	handOvers    prometheus.Counter // nil on subscriber handles
+	drains       prometheus.Counter // nil on publisher handles
+	rotated      prometheus.Counter // nil on publisher handles
 	acceptErrors prometheus.Counter // nil on publisher handles
 	side         *side              // to resolve the children of rarer reasons
 	addr         string
@@ -68,6 +71,11 @@ func newStream(sd *side, addr string) *Stream {
 		s.reconnects = sd.reconnects.WithLabelValues(addr)
 		s.dialFailures = sd.dialFailures.WithLabelValues(addr)
 		s.unacked = sd.unacked.WithLabelValues(addr)
+		s.handOvers = sd.handOvers.WithLabelValues(addr)
+	}
+	if sd.drains != nil {
+		s.drains = sd.drains.WithLabelValues(addr)
+		s.rotated = sd.rotated.WithLabelValues(addr)
 	}
 	if sd.acceptErrors != nil {
 		s.acceptErrors = sd.acceptErrors.WithLabelValues(addr)
@@ -172,6 +180,31 @@ func (s *Stream) Buffered(delta int) {
 		return
 	}
 	s.buffered.Add(float64(delta))
+}
+
+// HandedOver counts one publisher connection its subscriber closed
+// gracefully (draining), redialed at once. Nothing on a subscriber's handle.
+func (s *Stream) HandedOver() {
+	if s != nil && s.handOvers != nil {
+		s.handOvers.Inc()
+	}
+}
+
+// Drained counts one connection a subscriber drained to its end: it closed
+// its side and the publisher closed the other. Nothing on a publisher's
+// handle.
+func (s *Stream) Drained() {
+	if s != nil && s.drains != nil {
+		s.drains.Inc()
+	}
+}
+
+// Rotated counts one connection a subscriber began to drain because it
+// reached MaxConnectionAge. Nothing on a publisher's handle.
+func (s *Stream) Rotated() {
+	if s != nil && s.rotated != nil {
+		s.rotated.Inc()
+	}
 }
 
 // Gauge is one gauge series, resolved once. A nil *Gauge does nothing.

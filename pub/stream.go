@@ -1,6 +1,8 @@
 package pub
 
 import (
+	"errors"
+	"io"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -67,6 +69,11 @@ type stream struct {
 	redial     bool
 	failing    bool
 }
+
+// handOverAfter: a connection the subscriber closes gracefully after
+// living this long is a hand-over (redialed at once); sooner, the redial
+// backs off, so a peer that accepts and closes at once is not hammered.
+const handOverAfter = 100 * time.Millisecond
 
 // link is one connection of a stream: the reactor.Handler enrolled with it.
 // A stream gets a new link per connection, with its own tasks, so that a
@@ -275,14 +282,23 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		s.finalize()
 		return
 	}
-	if err != nil && !s.failing {
+	lived := time.Since(l.opened)
+	drained := errors.Is(err, io.EOF) && lived > handOverAfter
+	switch {
+	case drained:
+		// The subscriber closed its side: it is draining (a restart, a
+		// rotation by age). Hand over: dial again at once, through the
+		// load balancer to another replica or to the successor.
+		s.p.log.Debugf("stream %v to %s: the subscriber closed its side: reconnecting", s.key, s.p.addr)
+		s.p.m.HandedOver()
+	case err != nil && !s.failing:
 		s.p.log.Warnf("stream %v to %s: connection lost: %v (reconnecting)", s.key, s.p.addr, err)
 		s.failing = true
 	}
-	if time.Since(l.opened) > time.Second {
+	if lived > time.Second {
 		s.bo.Reset()
 	}
-	s.redial = true
+	s.redial = !drained
 	s.owner.Store(ownDialer)
 	s.p.dialer.request(s)
 }

@@ -127,6 +127,19 @@ func (c *Conn) Abort() {
 	c.Close()
 }
 
+// CloseWrite shuts the connection's sending side (a TCP FIN after what the
+// kernel holds): the peer reads end of file, and this side keeps reading
+// until the peer closes too (OnClose then follows with its error, io.EOF
+// for a graceful close). Loop only; nothing on a closed connection.
+func (c *Conn) CloseWrite() {
+	if !c.open {
+		return
+	}
+	if err := unix.Shutdown(c.gc.Fd(), unix.SHUT_WR); err != nil {
+		c.loop.r.log.Debugf("reactor: close write %v: %v", c.remote, err)
+	}
+}
+
 // ReadRest reads, inside the handler's OnClose after a local close only,
 // what the kernel received for the connection and nobody read yet, handing
 // it to fn in pieces of at most len(buf) bytes (fn must not keep them),

@@ -1,6 +1,9 @@
 package reactor
 
 import (
+	"errors"
+	"io"
+
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 )
@@ -59,8 +62,10 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// OnClose marks the *Conn closed before its handler learns of it. It shuts
-// the socket's sending side first when gnet still holds output for it:
+// OnClose marks the *Conn closed before its handler learns of it. When the
+// peer closed its side (end of file: a subscriber draining) it first
+// writes what the socket takes of gnet's output. It shuts the socket's
+// sending side when gnet still holds output for it:
 // gnet writes that output best-effort after OnClose, and the handler counts
 // it lost, so it must never arrive (the kernel still delivers what it took
 // before, then a FIN).
@@ -68,6 +73,11 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c, ok := gc.Context().(*Conn)
 	if !ok {
 		return gnet.None
+	}
+	if gc.OutboundBuffered() > 0 && errors.Is(err, io.EOF) {
+		// The peer closed its side (a subscriber draining): it still
+		// reads, so give it what the socket takes now.
+		_ = gc.Flush()
 	}
 	if gc.OutboundBuffered() > 0 {
 		if serr := unix.Shutdown(gc.Fd(), unix.SHUT_WR); serr != nil && err == nil {

@@ -2,6 +2,7 @@ package sub
 
 import (
 	"errors"
+	"io"
 	"time"
 
 	"github.com/nanoq/nq/codec"
@@ -32,6 +33,10 @@ type conn struct {
 	dead         bool    // bad input seen: ignore further data until OnClose
 	discarding   bool    // OnClose is reading what the kernel still held: count it, deliver nothing
 	discarded    ring.Dropped
+	openedAt     int64 // Subscriber.clock at OnOpen
+	maxAge       int64 // MaxConnectionAge, jittered; 0: none
+	draining     bool  // the write side is closed: waiting for the publisher to close its side
+	drainSince   int64 // Subscriber.clock when draining began
 }
 
 // OnOpen registers the connection with its loop's idle sweep.
@@ -39,6 +44,9 @@ func (c *conn) OnOpen(rc *reactor.Conn) {
 	c.rc = rc
 	c.opened = time.Now()
 	c.lastSeen = c.s.clock.Load()
+	c.openedAt = c.lastSeen
+	c.maxAge = c.s.opts.maxAge()
+	c.s.open.Add(1)
 	c.s.loops[rc.Loop().Index()].add(c)
 	if c.s.queue != nil {
 		c.lane = c.s.queue.Lane(rc.Loop().Index())
@@ -63,6 +71,15 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 	c.s.loops[rc.Loop().Index()].remove(c)
 	c.m.Closed(time.Since(c.opened))
 	c.peer.Close()
+	if c.draining && errors.Is(err, io.EOF) {
+		c.m.Drained()
+	}
+	if c.s.open.Add(-1) == 0 || c.s.draining.Load() {
+		select {
+		case c.s.connGone <- struct{}{}:
+		default:
+		}
+	}
 	if err != nil {
 		c.s.log.Debugf("stream %d closed: %v", c.desc, err)
 	}

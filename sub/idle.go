@@ -12,7 +12,8 @@ import (
 type loopState struct {
 	s     *Subscriber
 	loop  *reactor.Loop
-	sweep *reactor.Task // closeIdle
+	sweep    *reactor.Task // closeIdle
+	drainAll *reactor.Task // drainAll (Drain)
 	trim  *reactor.Task // gives the receive queue's memory back; nil with a Handler
 	conns []*conn
 	// scratch receives what a closing connection's kernel still held
@@ -23,6 +24,7 @@ type loopState struct {
 func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {
 	ls := &loopState{s: s, loop: l}
 	ls.sweep = reactor.NewTask(ls.closeIdle)
+	ls.drainAll = reactor.NewTask(ls.drainAllConns)
 	if s.queue != nil {
 		ls.trim = reactor.NewTask(s.queue.Lane(l.Index()).Trim)
 	}
@@ -51,6 +53,7 @@ func (l *loopState) remove(c *conn) {
 // (swapping in one already visited).
 func (l *loopState) closeIdle() {
 	ka, ft := int64(l.s.opts.KeepaliveTimeout), int64(l.s.opts.FrameTimeout)
+	grace := int64(l.s.opts.MaxConnectionAgeGrace)
 	now := l.s.clock.Load()
 	for i := len(l.conns) - 1; i >= 0; i-- {
 		if i >= len(l.conns) {
@@ -64,6 +67,13 @@ func (l *loopState) closeIdle() {
 			l.s.log.Infof("stream %d from %s: silent for %v, closing", c.desc, c.rc.RemoteAddr(), l.s.opts.KeepaliveTimeout)
 		case c.pending != nil && now-c.pendingSince > ft:
 			l.s.log.Infof("stream %d from %s: a frame unfinished after %v, closing", c.desc, c.rc.RemoteAddr(), l.s.opts.FrameTimeout)
+		case c.draining && grace > 0 && now-c.drainSince > grace && !l.s.draining.Load():
+			l.s.log.Infof("stream %d from %s: %v, closing", c.desc, c.rc.RemoteAddr(), errNotDrained)
+		case !c.draining && c.maxAge > 0 && now-c.openedAt > c.maxAge:
+			l.s.log.Debugf("stream %d from %s: older than MaxConnectionAge: draining", c.desc, c.rc.RemoteAddr())
+			c.m.Rotated()
+			c.startDrain(now)
+			continue
 		default:
 			continue
 		}
@@ -83,6 +93,9 @@ func (s *Subscriber) tick() {
 	period := min(time.Second, max(s.opts.FrameTimeout/4, time.Millisecond))
 	if ka := s.opts.KeepaliveTimeout; ka > 0 {
 		period = min(period, max(ka/4, time.Millisecond))
+	}
+	if age := s.opts.MaxConnectionAge; age > 0 {
+		period = min(period, max(age/10, time.Millisecond))
 	}
 	t := time.NewTicker(period)
 	defer t.Stop()

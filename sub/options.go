@@ -28,6 +28,10 @@ const DefaultMaxPayload = 10 << 20
 // started.
 const DefaultFrameTimeout = 30 * time.Second
 
+// DefaultMaxConnectionAgeGrace is how long a drain by MaxConnectionAge may
+// take unless MaxConnectionAgeGrace says otherwise.
+const DefaultMaxConnectionAgeGrace = 10 * time.Second
+
 // Upper bounds of the options: MaxPayload at most 1 GiB, QueueBytes at most
 // 64 GiB.
 const (
@@ -86,6 +90,16 @@ type Options struct {
 	EventLoops int
 	// Metrics receives the subscriber's metrics; nil records nothing.
 	Metrics *metrics.Metrics
+	// MaxConnectionAge > 0 drains a connection once it is this old
+	// (jittered by ±10 %), as Drain does for all: the publisher closes it
+	// after what it had sent and reconnects, so that behind a load
+	// balancer streams re-spread over the replicas after a scale-up.
+	// 0 means never.
+	MaxConnectionAge time.Duration
+	// MaxConnectionAgeGrace bounds how long such a drain may take: a
+	// publisher that has not closed its side by then is cut off, what is
+	// left counted lost. 0 means DefaultMaxConnectionAgeGrace.
+	MaxConnectionAgeGrace time.Duration
 	// NoPeerMetrics leaves out the per-peer series (label peer: the
 	// publisher's host), for services with very many publishers. They
 	// exist only while a host has a connection open either way; the
@@ -95,7 +109,7 @@ type Options struct {
 
 func (o Options) withDefaults() (Options, error) {
 	if o.KeepaliveTimeout < 0 || o.MaxPayload < 0 || o.QueueBytes < 0 || o.EventLoops < 0 ||
-		o.PendingBytes < 0 || o.FrameTimeout < 0 {
+		o.PendingBytes < 0 || o.FrameTimeout < 0 || o.MaxConnectionAge < 0 || o.MaxConnectionAgeGrace < 0 {
 		return o, fmt.Errorf("nanoq: subscriber options: negative value: %w", ErrInvalidOptions)
 	}
 	if o.EventLoops > 256 {
@@ -121,6 +135,9 @@ func (o Options) withDefaults() (Options, error) {
 	o.PendingBytes = max(o.PendingBytes, bufferCap(o.MaxPayload+codec.MaxHeaderLen))
 	if o.FrameTimeout == 0 {
 		o.FrameTimeout = DefaultFrameTimeout
+	}
+	if o.MaxConnectionAgeGrace == 0 {
+		o.MaxConnectionAgeGrace = DefaultMaxConnectionAgeGrace
 	}
 	if o.EventLoops == 0 {
 		o.EventLoops = min(runtime.GOMAXPROCS(0), 4)

@@ -45,6 +45,15 @@ type Subscriber struct {
 	bound   atomic.Pointer[net.Addr]
 	closing bool
 	stopped chan struct{}  // closed when the first stop is done
+	// acceptDone is closed when the accepting goroutine has returned; set
+	// by Bind.
+	acceptDone chan struct{}
+	// draining is set by Drain (atomic: the loops read it in OnClose).
+	draining atomic.Bool
+	// open counts the connections between OnOpen and OnClose (atomic);
+	// connGone (capacity 1) is signalled at each OnClose while draining.
+	open     atomic.Int64
+	connGone chan struct{}
 	wg      sync.WaitGroup // the accepting and timer goroutines
 
 	// reportedQueue is the queue size last added to the buffered gauge:
@@ -76,8 +85,9 @@ func New(url string, opts Options) (*Subscriber, error) {
 		log:     logx.New(opts.Printf, opts.Logger),
 		handler: opts.Handler,
 		lm:      opts.Metrics.Sub(a.String()),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		quit:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		connGone: make(chan struct{}, 1),
 	}
 	if !opts.NoPeerMetrics {
 		s.peers = opts.Metrics.Peers(a.String())
@@ -119,6 +129,7 @@ func (s *Subscriber) Bind() error {
 	s.bound.Store(&la)
 	s.log.Infof("listen %s", la)
 	s.wg.Add(2)
+	s.acceptDone = make(chan struct{})
 	go s.accept(ln)
 	go s.tick()
 	return nil
@@ -189,7 +200,11 @@ func (s *Subscriber) stop(endErr error) error {
 
 	var err error
 	if ln != nil {
-		err = ln.Close() // the accepting goroutine returns
+		// The accepting goroutine returns. After Drain closed it, Close
+		// reports net.ErrClosed: nothing to say.
+		if cerr := ln.Close(); !errors.Is(cerr, net.ErrClosed) {
+			err = cerr
+		}
 	}
 	s.wg.Wait()
 	if r != nil {
@@ -215,6 +230,7 @@ func (s *Subscriber) stop(endErr error) error {
 // existing streams keep flowing and accepting resumes when descriptors free up.
 func (s *Subscriber) accept(ln net.Listener) {
 	defer s.wg.Done()
+	defer close(s.acceptDone)
 	var (
 		desc    uint32
 		delay   time.Duration
@@ -229,6 +245,9 @@ func (s *Subscriber) accept(ln net.Listener) {
 			case <-s.quit:
 				return
 			default:
+			}
+			if errors.Is(err, net.ErrClosed) { // Drain closed it
+				return
 			}
 			s.lm.AcceptError()
 			if !errSeen {

@@ -1,0 +1,200 @@
+package pub
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nanoq/nq/internal/nettest"
+	"github.com/nanoq/nq/sub"
+)
+
+// seqBook records (key, seq) deliveries from several subscribers, checking
+// order per connection and duplicates over all.
+type seqBook struct {
+	mu    sync.Mutex
+	seen  map[[2]uint32]bool
+	last  map[sub.StreamDescriptor]uint32
+	dups  int
+	order int
+	n     atomic.Int64
+}
+
+func newSeqBook() *seqBook {
+	return &seqBook{seen: map[[2]uint32]bool{}, last: map[sub.StreamDescriptor]uint32{}}
+}
+
+// handler returns a Handler for one subscriber (descriptors are per
+// subscriber: tag keeps them apart).
+func (b *seqBook) handler(tag uint32) sub.Handler {
+	return func(p []byte, sd sub.StreamDescriptor) {
+		key, seq := binary.LittleEndian.Uint32(p), binary.LittleEndian.Uint32(p[4:])
+		d := sd | sub.StreamDescriptor(tag)<<24
+		b.mu.Lock()
+		if b.seen[[2]uint32{key, seq}] {
+			b.dups++
+		}
+		b.seen[[2]uint32{key, seq}] = true
+		if last, ok := b.last[d]; ok && seq <= last {
+			b.order++
+		}
+		b.last[d] = seq
+		b.mu.Unlock()
+		b.n.Add(1)
+	}
+}
+
+// TestDrainHandsOver: a subscriber drains while 100 paced streams publish;
+// its successor binds the same address as soon as the drain stopped
+// accepting. Every publisher connection hands over (FIN, redial, the old
+// one finished): published == delivered by the two, exactly, none twice,
+// order per connection, nothing counted lost.
+func TestDrainHandsOver(t *testing.T) {
+	book := newSeqBook()
+	m, reg := nettest.NewMetrics(t)
+	a, err := sub.New(nettest.TCPURL, sub.Options{Handler: book.handler(1), Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	addr := a.Addr().String()
+	pm, preg := nettest.NewMetrics(t)
+	p := newPub(t, "tcp4://"+addr, Options{Metrics: pm})
+	const streams = 100
+	var published atomic.Int64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { // about 50 k msgs/s over 100 streams
+		defer close(done)
+		buf := make([]byte, 64)
+		for seq := uint32(0); ; seq++ {
+			for k := range uint32(streams) {
+				binary.LittleEndian.PutUint32(buf, k)
+				binary.LittleEndian.PutUint32(buf[4:], seq)
+				if p.Publish(bg, buf, k) == nil {
+					published.Add(1)
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	for book.n.Load() < 20000 {
+		time.Sleep(time.Millisecond)
+	}
+	drained := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		drained <- a.Drain(ctx)
+	}()
+	var b *sub.Subscriber
+	deadline := time.Now().Add(5 * time.Second)
+	for { // the successor binds once the drain stopped accepting
+		b, err = sub.New("tcp4://"+addr, sub.Options{Handler: book.handler(2)})
+		if err == nil {
+			if err = b.Bind(); err == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the successor could not bind %s: %v", addr, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer b.Close()
+	if err := <-drained; err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	atB := book.n.Load()
+	for book.n.Load() < atB+20000 {
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	<-done
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for book.n.Load() < published.Load() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	lost := nettest.Sum(t, preg, "nanoq_pub_lost_messages_total", "")
+	handed := nettest.Sum(t, preg, "nanoq_pub_handovers_total", "")
+	drains := nettest.Sum(t, reg, "nanoq_sub_drained_total", "")
+	t.Logf("published %d, delivered %d (%d after the drain), lost %v; hand-overs %v, connections drained %v",
+		published.Load(), book.n.Load(), book.n.Load()-atB, lost, handed, drains)
+	if book.dups != 0 || book.order != 0 {
+		t.Fatalf("%d delivered twice, %d out of order on their connection", book.dups, book.order)
+	}
+	if got := book.n.Load(); got != published.Load() || lost != 0 {
+		t.Fatalf("delivered %d of %d published, %v counted lost: the hand-over lost messages", got, published.Load(), lost)
+	}
+	if handed != streams || drains != streams {
+		t.Fatalf("hand-overs %v, drained connections %v: want %d each", handed, drains, streams)
+	}
+}
+
+
+// TestMaxConnectionAge: with MaxConnectionAge 300 ms the subscriber
+// rotates every connection a few times during 1.5 s of paced traffic;
+// each rotation is a hand-over, and nothing is lost or duplicated.
+func TestMaxConnectionAge(t *testing.T) {
+	book := newSeqBook()
+	m, reg := nettest.NewMetrics(t)
+	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: book.handler(1), Metrics: m, MaxConnectionAge: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pm, preg := nettest.NewMetrics(t)
+	p := newPub(t, "tcp4://"+s.Addr().String(), Options{Metrics: pm})
+	const streams = 20
+	published := 0
+	buf := make([]byte, 64)
+	for seq := uint32(0); seq < 750; seq++ { // 1.5 s
+		for k := range uint32(streams) {
+			binary.LittleEndian.PutUint32(buf, k)
+			binary.LittleEndian.PutUint32(buf[4:], seq)
+			if p.Publish(bg, buf, k) == nil {
+				published++
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for book.n.Load() < int64(published) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	rotated := nettest.Sum(t, reg, "nanoq_sub_rotated_total", "")
+	handed := nettest.Sum(t, preg, "nanoq_pub_handovers_total", "")
+	lost := nettest.Sum(t, preg, "nanoq_pub_lost_messages_total", "")
+	t.Logf("published %d, delivered %d, lost %v; rotated %v, hand-overs %v", published, book.n.Load(), lost, rotated, handed)
+	if book.dups != 0 || book.order != 0 {
+		t.Fatalf("%d delivered twice, %d out of order on their connection", book.dups, book.order)
+	}
+	if book.n.Load() != int64(published) || lost != 0 {
+		t.Fatalf("delivered %d of %d, lost %v", book.n.Load(), published, lost)
+	}
+	if rotated < 2*streams || handed < 2*streams {
+		t.Fatalf("rotated %v, hand-overs %v: want each connection rotated at least twice", rotated, handed)
+	}
+}

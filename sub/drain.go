@@ -1,0 +1,98 @@
+package sub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+)
+
+// Drain ends the Subscriber without losing what its publishers send: it
+// stops accepting at once (the address is free for a successor), tells
+// every connected publisher to finish by closing the write side of its
+// connection (a TCP FIN: nothing new on the wire, so the original nanoQ and
+// raw peers work too), and keeps reading and delivering until each
+// publisher has closed its side or ctx ends. A nanoQ publisher reconnects
+// at once (to the successor, or through a load balancer to another
+// replica) and closes the old connection after what it had handed to its
+// socket. Then Drain closes as Listen's end does: what ctx cut short is
+// counted lost (disconnected), and messages already queued stay available
+// to Receive, which returns them and then an error matching ErrClosed.
+//
+// Drain returns nil when every publisher finished, ctx.Err() when ctx cut
+// the drain short, ErrClosed after Close. A nil ctx is
+// context.Background().
+func (s *Subscriber) Drain(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s.mu.Lock()
+	if s.closing || s.draining.Load() {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.draining.Store(true)
+	ln, done := s.ln, s.acceptDone
+	s.mu.Unlock()
+	if ln != nil {
+		ln.Close() // the successor may bind now
+		<-done     // no connection is enrolled after this
+		s.log.Infof("draining %s: %d connections", ln.Addr(), s.open.Load())
+		for _, l := range s.loops {
+			l.loop.Post(l.drainAll)
+		}
+	}
+	var cut error
+	for s.open.Load() > 0 && cut == nil {
+		select {
+		case <-ctx.Done():
+			cut = ctx.Err()
+		case <-s.connGone:
+		}
+	}
+	endErr := fmt.Errorf("nanoq: subscriber %s drained: %w", s.addr, ErrClosed)
+	if cut != nil {
+		n := s.open.Load()
+		if n == 0 { // the last one closed as ctx ended
+			cut = nil
+		} else {
+			s.log.Warnf("drain of %s cut short: %d connections still open: %v", s.addr, n, cut)
+			endErr = fmt.Errorf("nanoq: subscriber %s: drain cut short: %w (%w)", s.addr, ErrClosed, cut)
+		}
+	}
+	if err := s.stop(endErr); err != nil && cut == nil {
+		return err
+	}
+	return cut
+}
+
+// drainAllConns starts draining every connection of the loop. Loop only.
+func (l *loopState) drainAllConns() {
+	now := l.s.clock.Load()
+	for _, c := range l.conns {
+		c.startDrain(now)
+	}
+}
+
+// startDrain closes the connection's write side: the publisher reads end
+// of file and closes its side once done. Loop only.
+func (c *conn) startDrain(now int64) {
+	if c.draining || c.dead {
+		return
+	}
+	c.draining = true
+	c.drainSince = now
+	c.rc.CloseWrite()
+}
+
+// maxAge returns this connection's MaxConnectionAge, jittered by ±10 % so
+// that connections opened together do not all rotate at once; 0 for none.
+func (o *Options) maxAge() int64 {
+	if o.MaxConnectionAge <= 0 {
+		return 0
+	}
+	return int64(float64(o.MaxConnectionAge) * (0.9 + 0.2*rand.Float64()))
+}
+
+// errNotDrained is what a drain cut short by MaxConnectionAgeGrace logs.
+var errNotDrained = errors.New("publisher did not finish within MaxConnectionAgeGrace")
