@@ -145,7 +145,6 @@ func TestDrainHandsOver(t *testing.T) {
 	}
 }
 
-
 // TestMaxConnectionAge: with MaxConnectionAge 300 ms the subscriber
 // rotates every connection a few times during 1.5 s of paced traffic;
 // each rotation is a hand-over, and nothing is lost or duplicated.

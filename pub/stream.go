@@ -57,17 +57,17 @@ type stream struct {
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
 	// connection's loop while it owns the stream.
-	dialNext   *stream     // dialer inbox link
-	dialQueued atomic.Bool // in the dialer inbox
-	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
-	due        time.Time
-	heapIndex  int
+	dialNext    *stream     // dialer inbox link
+	dialQueued  atomic.Bool // in the dialer inbox
+	dialing     atomic.Bool // due for a dial: queued for a worker, or with one
+	due         time.Time
+	heapIndex   int
 	dials       int
 	failedDials int // since the last successful dial: picks the next-ranked address
 	bo          backoff.Backoff
-	inHeap     bool
-	redial     bool
-	failing    bool
+	inHeap      bool
+	redial      bool
+	failing     bool
 }
 
 // handOverAfter: a connection the subscriber closes gracefully after
@@ -81,12 +81,12 @@ const handOverAfter = 100 * time.Millisecond
 // dead link, never the stream's next connection on another loop. Fields are
 // event-loop only (the connection's loop) unless marked.
 type link struct {
-	s      *stream       // read-only
-	flush  *reactor.Task // flushNow; read-only
-	closer *reactor.Task // close the connection; read-only
-	ls     *loopState    // set in OnOpen, read-only afterwards
+	s      *stream        // read-only
+	flush  *reactor.Task  // flushNow; read-only
+	closer *reactor.Task  // close the connection; read-only
+	ls     *loopState     // set in OnOpen, read-only afterwards
 	target *metrics.Gauge // streams connected to the dialed address; set before Enroll
-	side   *reactor.Side // set in OnOpen, read-only afterwards; nil: no direct writes
+	side   *reactor.Side  // set in OnOpen, read-only afterwards; nil: no direct writes
 
 	// A partial direct write's bytes on the wire, its batch (the ring's
 	// Peek in flight) handed to the loop: written by the writer between
@@ -126,12 +126,12 @@ func (s *stream) setPendingOB(n int64) {
 
 func newStream(p *Publisher, key any) *stream {
 	s := &stream{
-		p:      p,
+		p:       p,
 		key:     key,
 		keyHash: keyHash(key),
 		ring:    ring.NewBytesIn(ringLimit(p.opts), p.budget),
-		opened: time.Now(),
-		bo:     backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
+		opened:  time.Now(),
+		bo:      backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
 	}
 	s.lastPub.Store(p.clock.Load())
 	return s

@@ -10,12 +10,12 @@ import (
 // loop, for the idle sweep. All fields but the read-only s, loop and sweep
 // are event-loop only.
 type loopState struct {
-	s     *Subscriber
-	loop  *reactor.Loop
+	s        *Subscriber
+	loop     *reactor.Loop
 	sweep    *reactor.Task // closeIdle
 	drainAll *reactor.Task // drainAll (Drain)
-	trim  *reactor.Task // gives the receive queue's memory back; nil with a Handler
-	conns []*conn
+	trim     *reactor.Task // gives the receive queue's memory back; nil with a Handler
+	conns    []*conn
 	// scratch receives what a closing connection's kernel still held
 	// (conn.discardRest); allocated on the first such close.
 	scratch []byte

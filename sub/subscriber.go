@@ -44,7 +44,7 @@ type Subscriber struct {
 	loops   []*loopState // index = reactor loop index; each element loop-only
 	bound   atomic.Pointer[net.Addr]
 	closing bool
-	stopped chan struct{}  // closed when the first stop is done
+	stopped chan struct{} // closed when the first stop is done
 	// acceptDone is closed when the accepting goroutine has returned; set
 	// by Bind.
 	acceptDone chan struct{}
@@ -54,7 +54,7 @@ type Subscriber struct {
 	// connGone (capacity 1) is signalled at each OnClose while draining.
 	open     atomic.Int64
 	connGone chan struct{}
-	wg      sync.WaitGroup // the accepting and timer goroutines
+	wg       sync.WaitGroup // the accepting and timer goroutines
 
 	// reportedQueue is the queue size last added to the buffered gauge:
 	// timer goroutine only, then Close.
@@ -80,11 +80,11 @@ func New(url string, opts Options) (*Subscriber, error) {
 		return nil, err
 	}
 	s := &Subscriber{
-		addr:    a,
-		opts:    opts,
-		log:     logx.New(opts.Printf, opts.Logger),
-		handler: opts.Handler,
-		lm:      opts.Metrics.Sub(a.String()),
+		addr:     a,
+		opts:     opts,
+		log:      logx.New(opts.Printf, opts.Logger),
+		handler:  opts.Handler,
+		lm:       opts.Metrics.Sub(a.String()),
 		quit:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 		connGone: make(chan struct{}, 1),
