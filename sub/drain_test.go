@@ -1,0 +1,118 @@
+package sub
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nanoq/nq/internal/nettest"
+)
+
+// rawDrainingPeer writes frames until it reads end of file (the
+// subscriber's FIN), then closes: a raw peer, or the original nanoQ, that
+// knows nothing of draining but stops writing to a closed socket. It
+// reports the frames it wrote.
+func rawDrainingPeer(t *testing.T, s *Subscriber, out chan<- int) {
+	c := dial(t, s)
+	eof := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, c) // returns at the FIN
+		close(eof)
+	}()
+	n := 0
+	f := frame(pattern(1, 100))
+	for {
+		select {
+		case <-eof:
+			c.(*net.TCPConn).CloseWrite()
+			out <- n
+			return
+		default:
+		}
+		if _, err := c.Write(f); err != nil {
+			out <- n
+			return
+		}
+		n++
+		if n%100 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// TestDrainRawPeers: Drain with raw peers that stop at the FIN: every
+// frame they wrote is delivered, the address can be bound again while the
+// drain runs, and Receive returns the queued messages, then ErrClosed.
+func TestDrainRawPeers(t *testing.T) {
+	m, reg := nettest.NewMetrics(t)
+	s := startSub(t, nettest.TCPURL, Options{Metrics: m})
+	const peers = 5
+	wrote := make(chan int, peers)
+	for range peers {
+		go rawDrainingPeer(t, s, wrote)
+	}
+	nettest.WaitSum(t, reg, "nanoq_sub_streams", "", peers)
+	time.Sleep(20 * time.Millisecond) // some traffic first
+	ln, err := net.Listen("tcp4", s.Addr().String())
+	if err == nil {
+		t.Fatal("the address is free before Drain")
+	}
+	if err := s.Drain(context.Background()); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	if ln, err = net.Listen("tcp4", s.Addr().String()); err != nil {
+		t.Fatalf("the address is not free after Drain: %v", err)
+	}
+	ln.Close()
+	total := 0
+	for range peers {
+		total += <-wrote
+	}
+	received := 0
+	buf := make([]byte, 100)
+	for {
+		_, _, err := s.Receive(context.Background(), buf)
+		if err != nil {
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("Receive after Drain: %v", err)
+			}
+			break
+		}
+		received++
+	}
+	lost := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", "")
+	if received != total || lost != 0 {
+		t.Fatalf("peers wrote %d, received %d, lost %v", total, received, lost)
+	}
+	if n := nettest.Sum(t, reg, "nanoq_sub_drained_total", ""); n != peers {
+		t.Fatalf("drained %v connections, want %d", n, peers)
+	}
+	if err := s.Drain(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Drain: %v, want ErrClosed", err)
+	}
+}
+
+// TestDrainCutShort: a peer that never closes its side holds the drain
+// until ctx ends; Drain returns ctx's error and the connection closes.
+func TestDrainCutShort(t *testing.T) {
+	m, reg := nettest.NewMetrics(t)
+	s := startSub(t, nettest.TCPURL, Options{Handler: func([]byte, StreamDescriptor) {}, Metrics: m})
+	c := dial(t, s)
+	if _, err := c.Write(frame([]byte("x"))); err != nil {
+		t.Fatal(err)
+	}
+	nettest.WaitSum(t, reg, "nanoq_sub_messages_total", "", 1)
+	var wg sync.WaitGroup
+	wg.Go(func() { io.Copy(io.Discard, c) }) // reads the FIN, never closes
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.Drain(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Drain: %v, want DeadlineExceeded", err)
+	}
+	c.Close()
+	wg.Wait()
+}
