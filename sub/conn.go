@@ -37,6 +37,20 @@ type conn struct {
 	maxAge       int64 // MaxConnectionAge, jittered; 0: none
 	draining     bool  // the write side is closed: waiting for the publisher to close its side
 	drainSince   int64 // Subscriber.clock when draining began
+	proxyWait    bool   // ProxyProtocol: the header has not arrived yet
+	proxyHdr     []byte // the part of the header that arrived, while proxyWait
+	proxied      string // the publisher host the PROXY header named ("": none)
+	closed       bool   // OnClose ran (for the peer hand-back task)
+	proxyNext    *conn  // Subscriber.proxyInbox link
+}
+
+// remote names the publisher in logs: the host a PROXY header named, else
+// the connection's remote address.
+func (c *conn) remote() string {
+	if c.proxied != "" {
+		return c.proxied
+	}
+	return c.rc.RemoteAddr().String()
 }
 
 // OnOpen registers the connection with its loop's idle sweep.
@@ -46,6 +60,10 @@ func (c *conn) OnOpen(rc *reactor.Conn) {
 	c.lastSeen = c.s.clock.Load()
 	c.openedAt = c.lastSeen
 	c.maxAge = c.s.opts.maxAge()
+	if c.s.opts.ProxyProtocol {
+		c.proxyWait = true
+		c.pendingSince = c.lastSeen // FrameTimeout bounds the wait for the header
+	}
 	c.s.open.Add(1)
 	c.s.loops[rc.Loop().Index()].add(c)
 	if c.s.queue != nil {
@@ -71,6 +89,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 	c.s.loops[rc.Loop().Index()].remove(c)
 	c.m.Closed(time.Since(c.opened))
 	c.peer.Close()
+	c.closed = true
 	if c.draining && errors.Is(err, io.EOF) {
 		c.m.Drained()
 	}
@@ -90,6 +109,16 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 	if c.dead {
 		return
+	}
+	if c.proxyWait {
+		var err error
+		if data, err = c.proxyHeader(data); err != nil {
+			c.fail(err)
+			return
+		}
+		if c.proxyWait || len(data) == 0 {
+			return
+		}
 	}
 	msgs, size, err := c.feed(data)
 	if c.lane != nil {
@@ -233,7 +262,7 @@ func (c *conn) fail(err error) {
 		}
 	}
 	c.m.Lost(reason, 1, n)
-	c.s.log.Warnf("stream %d from %s: %v: closing the connection", c.desc, c.rc.RemoteAddr(), err)
+	c.s.log.Warnf("stream %d from %s: %v: closing the connection", c.desc, c.remote(), err)
 	c.dead = true
 	c.releasePending()
 	c.rc.Close()

@@ -64,13 +64,13 @@ func (l *loopState) closeIdle() {
 		case c.dead:
 			continue
 		case ka > 0 && now-c.lastSeen > ka:
-			l.s.log.Infof("stream %d from %s: silent for %v, closing", c.desc, c.rc.RemoteAddr(), l.s.opts.KeepaliveTimeout)
-		case c.pending != nil && now-c.pendingSince > ft:
-			l.s.log.Infof("stream %d from %s: a frame unfinished after %v, closing", c.desc, c.rc.RemoteAddr(), l.s.opts.FrameTimeout)
+			l.s.log.Infof("stream %d from %s: silent for %v, closing", c.desc, c.remote(), l.s.opts.KeepaliveTimeout)
+		case (c.pending != nil || c.proxyWait) && now-c.pendingSince > ft:
+			l.s.log.Infof("stream %d from %s: a frame unfinished after %v, closing", c.desc, c.remote(), l.s.opts.FrameTimeout)
 		case c.draining && grace > 0 && now-c.drainSince > grace && !l.s.draining.Load():
-			l.s.log.Infof("stream %d from %s: %v, closing", c.desc, c.rc.RemoteAddr(), errNotDrained)
+			l.s.log.Infof("stream %d from %s: %v, closing", c.desc, c.remote(), errNotDrained)
 		case !c.draining && c.maxAge > 0 && now-c.openedAt > c.maxAge:
-			l.s.log.Debugf("stream %d from %s: older than MaxConnectionAge: draining", c.desc, c.rc.RemoteAddr())
+			l.s.log.Debugf("stream %d from %s: older than MaxConnectionAge: draining", c.desc, c.remote())
 			c.m.Rotated()
 			c.startDrain(now)
 			continue
@@ -117,6 +117,7 @@ func (s *Subscriber) tick() {
 				}
 			}
 			s.reportQueue()
+			s.openProxyPeers()
 			s.peers.Sweep()
 		}
 	}

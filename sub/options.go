@@ -100,6 +100,14 @@ type Options struct {
 	// publisher that has not closed its side by then is cut off, what is
 	// left counted lost. 0 means DefaultMaxConnectionAgeGrace.
 	MaxConnectionAgeGrace time.Duration
+	// ProxyProtocol requires every connection to start with a PROXY
+	// protocol header, version 1 or 2 (HAProxy's send-proxy and
+	// send-proxy-v2, cloud network load balancers): the publisher host it
+	// names is the peer in metrics and logs, instead of the balancer. A
+	// connection whose header is missing, malformed or not complete
+	// within FrameTimeout is closed and counted (malformed). A LOCAL
+	// header (the balancer's health check) names no peer.
+	ProxyProtocol bool
 	// NoPeerMetrics leaves out the per-peer series (label peer: the
 	// publisher's host), for services with very many publishers. They
 	// exist only while a host has a connection open either way; the

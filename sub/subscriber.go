@@ -54,6 +54,10 @@ type Subscriber struct {
 	// connGone (capacity 1) is signalled at each OnClose while draining.
 	open     atomic.Int64
 	connGone chan struct{}
+	// proxyInbox holds connections whose PROXY header named a publisher,
+	// for the timer goroutine to open its peer series (lock-free stack
+	// linked by conn.proxyNext).
+	proxyInbox atomic.Pointer[conn]
 	wg       sync.WaitGroup // the accepting and timer goroutines
 
 	// reportedQueue is the queue size last added to the buffered gauge:
@@ -271,7 +275,10 @@ func (s *Subscriber) accept(ln net.Listener) {
 		delay = 0
 		desc++
 		host := remoteHost(nc, s.addr)
-		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.lm, peer: s.peers.Open(host)}
+		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.lm}
+		if !s.opts.ProxyProtocol { // else the PROXY header names the peer
+			c.peer = s.peers.Open(host)
+		}
 		// Enroll duplicates the accepted descriptor: when descriptors run
 		// short, an accept can take the last one and the dup then fails,
 		// losing the connection. The spare held for this moment is given
