@@ -33,10 +33,10 @@ type conn struct {
 	dead         bool    // bad input seen: ignore further data until OnClose
 	discarding   bool    // OnClose is reading what the kernel still held: count it, deliver nothing
 	discarded    ring.Dropped
-	openedAt     int64 // Subscriber.clock at OnOpen
-	maxAge       int64 // MaxConnectionAge, jittered; 0: none
-	draining     bool  // the write side is closed: waiting for the publisher to close its side
-	drainSince   int64 // Subscriber.clock when draining began
+	openedAt     int64  // Subscriber.clock at OnOpen
+	maxAge       int64  // MaxConnectionAge, jittered; 0: none
+	draining     bool   // the write side is closed: waiting for the publisher to close its side
+	drainSince   int64  // Subscriber.clock when draining began
 	proxyWait    bool   // ProxyProtocol: the header has not arrived yet
 	proxyHdr     []byte // the part of the header that arrived, while proxyWait
 	proxied      string // the publisher host the PROXY header named ("": none)

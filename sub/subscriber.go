@@ -58,7 +58,7 @@ type Subscriber struct {
 	// for the timer goroutine to open its peer series (lock-free stack
 	// linked by conn.proxyNext).
 	proxyInbox atomic.Pointer[conn]
-	wg       sync.WaitGroup // the accepting and timer goroutines
+	wg         sync.WaitGroup // the accepting and timer goroutines
 
 	// reportedQueue is the queue size last added to the buffered gauge:
 	// timer goroutine only, then Close.
