@@ -3,6 +3,7 @@ package reactor
 import (
 	"errors"
 	"io"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -47,6 +48,24 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
+// finLinger delays the FIN that closing a connection the peer closed first
+// sends. A proxy in between (HAProxy in TCP mode) may reset its connection
+// to the subscriber as soon as it reads that FIN, discarding what it had
+// not yet passed on: the last frames, written just before. The delay lets
+// them through first.
+const finLinger = 10 * time.Millisecond
+
+// lingerFIN keeps fd's socket open for finLinger after gnet closes fd, by
+// a duplicate closed by a timer (runtime timers cost no goroutine until
+// they fire, once). When the duplicate cannot be made, the FIN goes now.
+func lingerFIN(fd int) {
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	time.AfterFunc(finLinger, func() { unix.Close(dup) })
+}
+
 // OnTraffic hands everything read to the handler. Next(-1) is a view of the
 // loop's read buffer as long as gnet's per-conn inbound ring is empty, and
 // it stays empty because we always consume all bytes.
@@ -74,10 +93,14 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if !ok {
 		return gnet.None
 	}
-	if gc.OutboundBuffered() > 0 && errors.Is(err, io.EOF) {
+	eof := errors.Is(err, io.EOF)
+	if eof && gc.OutboundBuffered() > 0 {
 		// The peer closed its side (a subscriber draining): it still
 		// reads, so give it what the socket takes now.
 		_ = gc.Flush()
+	}
+	if eof {
+		lingerFIN(gc.Fd())
 	}
 	if gc.OutboundBuffered() > 0 {
 		if serr := unix.Shutdown(gc.Fd(), unix.SHUT_WR); serr != nil && err == nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"time"
 )
 
 // Drain ends the Subscriber without losing what its publishers send: it
@@ -35,8 +37,15 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 	ln, done := s.ln, s.acceptDone
 	s.mu.Unlock()
 	if ln != nil {
-		ln.Close() // the successor may bind now
+		// Connections the kernel completed but nobody accepted yet
+		// would be reset by the close, their data lost unseen (behind a
+		// load balancer that data was already sent). Take them first:
+		// the accepting goroutine accepts until a window passes without
+		// any. (Behind a load balancer, take the replica out of rotation
+		// first, so that none keep coming.)
+		setAcceptDeadline(ln, time.Now().Add(drainAcceptWindow))
 		<-done     // no connection is enrolled after this
+		ln.Close() // the successor may bind now
 		s.log.Infof("draining %s: %d connections", ln.Addr(), s.open.Load())
 		for _, l := range s.loops {
 			l.loop.Post(l.drainAll)
@@ -64,6 +73,37 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 		return err
 	}
 	return cut
+}
+
+// drainAcceptWindow is how long the accepting goroutine of a draining
+// Subscriber waits for one more queued connection; drainAcceptMax bounds
+// all of its windows together.
+const (
+	drainAcceptWindow = 5 * time.Millisecond
+	drainAcceptMax    = 100 * time.Millisecond
+)
+
+// drainWindow runs on the accepting goroutine when a draining window ends:
+// it opens another if the last one accepted connections (more may be
+// queued) and the windows have not run past drainAcceptMax, and reports
+// whether it did.
+func drainWindow(ln net.Listener, accepted *int, end *time.Time) bool {
+	now := time.Now()
+	if end.IsZero() {
+		*end = now.Add(drainAcceptMax)
+	}
+	if *accepted == 0 || now.After(*end) {
+		return false
+	}
+	*accepted = 0
+	setAcceptDeadline(ln, now.Add(drainAcceptWindow))
+	return true
+}
+
+func setAcceptDeadline(ln net.Listener, t time.Time) {
+	if d, ok := ln.(interface{ SetDeadline(time.Time) error }); ok {
+		d.SetDeadline(t)
+	}
 }
 
 // drainAllConns starts draining every connection of the loop. Loop only.

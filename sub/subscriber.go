@@ -239,7 +239,11 @@ func (s *Subscriber) accept(ln net.Listener) {
 		desc    uint32
 		delay   time.Duration
 		errSeen bool
-		spare   = openSpare()
+		// While draining: connections accepted in the current window, and
+		// when windows stop (see drainWindow).
+		drainAccepted int
+		drainEnd      time.Time
+		spare         = openSpare()
 	)
 	defer func() { spare.Close() }()
 	for {
@@ -250,8 +254,14 @@ func (s *Subscriber) accept(ln net.Listener) {
 				return
 			default:
 			}
-			if errors.Is(err, net.ErrClosed) { // Drain closed it
+			if errors.Is(err, net.ErrClosed) {
 				return
+			}
+			if s.draining.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+				if !drainWindow(ln, &drainAccepted, &drainEnd) {
+					return // the queue is empty: Drain closes the listener
+				}
+				continue
 			}
 			s.lm.AcceptError()
 			if !errSeen {
@@ -273,6 +283,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 			errSeen = false
 		}
 		delay = 0
+		drainAccepted++
 		desc++
 		host := remoteHost(nc, s.addr)
 		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.lm}

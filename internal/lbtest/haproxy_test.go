@@ -249,7 +249,7 @@ func freePorts(t *testing.T, n int) []int {
 // the backends with PROXY protocol v2 and fast health checks. Its
 // connections to the subscribers come from 127.0.0.2, so a subscriber
 // that names 127.0.0.1 as its peer read that from the PROXY header.
-func startHAProxy(t *testing.T, fe int, backends []int) {
+func startHAProxy(t *testing.T, fe int, backends []int) *haproxy {
 	t.Helper()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -258,10 +258,11 @@ func startHAProxy(t *testing.T, fe int, backends []int) {
 		}
 		t.Skip("haproxy is not installed (apt-get install haproxy)")
 	}
+	dir := t.TempDir()
+	admin := filepath.Join(dir, "admin.sock")
 	var b strings.Builder
-	fmt.Fprintf(&b, `global
-  maxconn 4096
-defaults
+	fmt.Fprintf(&b, "global\n  maxconn 4096\n  stats socket %s mode 600 level admin\n", admin)
+	fmt.Fprintf(&b, `defaults
   mode tcp
   timeout connect 2s
   timeout client 1m
@@ -278,7 +279,7 @@ backend subs
 	for i, port := range backends {
 		fmt.Fprintf(&b, "  server s%d 127.0.0.1:%d send-proxy-v2 check inter 100ms fall 1 rise 1\n", i, port)
 	}
-	cfg := filepath.Join(t.TempDir(), "haproxy.cfg")
+	cfg := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ backend subs
 		c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", fe))
 		if err == nil {
 			c.Close()
-			return
+			return &haproxy{t: t, admin: admin}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("haproxy does not listen: %v", err)
@@ -307,9 +308,31 @@ backend subs
 	}
 }
 
+// haproxy is a running HAProxy's runtime API.
+type haproxy struct {
+	t     *testing.T
+	admin string // the stats socket, level admin
+}
+
+// setState sets backend server i's state: "drain" takes it out of rotation
+// (no new connections; those it has go on), "ready" puts it back.
+func (h *haproxy) setState(i int, state string) {
+	h.t.Helper()
+	c, err := net.Dial("unix", h.admin)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "set server subs/s%d state %s\n", i, state)
+	reply, _ := io.ReadAll(c)
+	if r := strings.TrimSpace(string(reply)); r != "" {
+		h.t.Fatalf("haproxy: set server s%d state %s: %s", i, state, r)
+	}
+}
+
 // TestRollingRestartBehindHAProxy: 300 paced streams through HAProxy to
-// three subscriber processes, each drained (SIGTERM → Drain) and restarted
-// in turn. Every message published is delivered exactly once over all the
+// three subscriber processes, each taken out of rotation (HAProxy's drain
+// state), drained (SIGTERM → Drain) and restarted in turn. Every message published is delivered exactly once over all the
 // processes, the subscribers see the publisher (not HAProxy) as their
 // peer, and with MaxConnectionAge 1 s each serves 100 ± 30 streams once
 // all three are back.
@@ -329,10 +352,10 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 	for i := range subs {
 		subs[i] = start(i)
 	}
-	startHAProxy(t, fe, backends)
+	lb := startHAProxy(t, fe, backends)
 
 	m, reg := nettest.NewMetrics(t)
-	p, err := pub.New(fmt.Sprintf("tcp4://127.0.0.1:%d", fe), pub.Options{Metrics: m})
+	p, err := pub.New(fmt.Sprintf("tcp4://127.0.0.1:%d", fe), pub.Options{Metrics: m, NoDirectWrite: os.Getenv("NODIRECT") != ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,10 +382,13 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 	}()
 	time.Sleep(500 * time.Millisecond)
 	var files []string
-	for i := range subs { // the rolling restart
-		subs[i].stop(t)
+	for i := range subs { // the rolling restart, as an operator does it
+		lb.setState(i, "drain") // out of rotation: no new connections
+		time.Sleep(50 * time.Millisecond)
+		subs[i].stop(t) // SIGTERM: Drain hands its streams over to the others
 		files = append(files, subs[i].file)
 		subs[i] = start(i)
+		lb.setState(i, "ready")
 		time.Sleep(300 * time.Millisecond)
 	}
 	spread := func() (counts [3]int64, ok bool) {
@@ -408,8 +434,19 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 	}
 	lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "")
 	handed := nettest.Sum(t, reg, "nanoq_pub_handovers_total", "")
-	t.Logf("published %d, delivered %d (%d twice), lost %v; hand-overs %v; streams per subscriber %v; peers seen %q",
-		published.Load(), len(seen), dups, lost, handed, counts, peers)
+	unacked := nettest.Sum(t, reg, "nanoq_pub_unacked_bytes_total", "")
+	t.Logf("published %d, delivered %d (%d twice), lost %v, unacked %v B; hand-overs %v; streams per subscriber %v; peers seen %q",
+		published.Load(), len(seen), dups, lost, unacked, handed, counts, peers)
+	if int64(len(seen)) != published.Load() {
+		maxSeq := uint32(published.Load()/streams) - 1
+		for k := range uint32(streams) {
+			for q := uint32(0); q <= maxSeq; q++ {
+				if !seen[uint64(k)|uint64(q)<<32] {
+					t.Logf("missing: key %d seq %d (last seq %d)", k, q, maxSeq)
+				}
+			}
+		}
+	}
 	if dups != 0 || int64(len(seen)) != published.Load() || lost != 0 {
 		t.Fatalf("published %d, delivered %d distinct, %d twice, %v counted lost: want every message exactly once", published.Load(), len(seen), dups, lost)
 	}
