@@ -21,8 +21,13 @@ func TestManifests(t *testing.T) {
 		t.Fatal(err)
 	}
 	type container struct {
-		Name string
-		Env  []struct{ Name, Value string }
+		Name      string
+		Env       []struct{ Name, Value string }
+		Lifecycle struct {
+			PreStop struct {
+				Sleep struct{ Seconds int }
+			} `yaml:"preStop"`
+		}
 	}
 	type doc struct {
 		APIVersion string `yaml:"apiVersion"`
@@ -55,12 +60,16 @@ func TestManifests(t *testing.T) {
 			}
 			grace := time.Duration(d.Spec.Template.Spec.TerminationGracePeriodSeconds) * time.Second
 			for _, c := range d.Spec.Template.Spec.Containers {
+				sleep := time.Duration(c.Lifecycle.PreStop.Sleep.Seconds) * time.Second
 				for _, e := range c.Env {
 					if e.Name != "DRAIN_TIMEOUT" {
 						continue
 					}
-					if dt, err := time.ParseDuration(e.Value); err != nil || dt >= grace {
-						t.Fatalf("%s: DRAIN_TIMEOUT %q, grace period %v: the drain must end first", d.Metadata.Name, e.Value, grace)
+					if sleep == 0 {
+						t.Fatalf("%s: no preStop sleep before the drain", d.Metadata.Name)
+					}
+					if dt, err := time.ParseDuration(e.Value); err != nil || sleep+dt >= grace {
+						t.Fatalf("%s: preStop %v + DRAIN_TIMEOUT %q, grace period %v: the drain must end first", d.Metadata.Name, sleep, e.Value, grace)
 					}
 				}
 			}

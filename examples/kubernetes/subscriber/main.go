@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	drainTimeout := 25 * time.Second
+	drainTimeout := 20 * time.Second
 	if d, err := time.ParseDuration(os.Getenv("DRAIN_TIMEOUT")); err == nil {
 		drainTimeout = d
 	}
