@@ -49,6 +49,7 @@
 //	nanoq_sub_stream_duration_seconds      histogram  addr          lifetime of closed connections
 //	nanoq_sub_buffered_bytes               gauge      addr          payload bytes waiting in the receive queue for Receive
 //	nanoq_sub_accept_errors_total          counter    addr          failed accepts on the listener at addr
+//	nanoq_sub_drains_begun_total           counter    addr          connections the subscriber began to drain (Drain, MaxConnectionAge): it closed its write side
 //	nanoq_sub_drained_total                counter    addr          connections drained to their end (Drain, MaxConnectionAge): FIN sent, the publisher closed its side
 //	nanoq_sub_rotated_total                counter    addr          connections that began to drain for reaching MaxConnectionAge
 //	nanoq_sub_peer_messages_total          counter    addr, peer    messages from publisher host peer (while it is connected)

@@ -48,6 +48,7 @@ type side struct {
 	targets             *prometheus.GaugeVec   // publisher side only: labels addr, target
 	handOvers           *prometheus.CounterVec // publisher side only
 	drains, rotated     *prometheus.CounterVec // subscriber side only
+	drainsBegun         *prometheus.CounterVec // subscriber side only
 	reasons             []Reason               // resolved eagerly by handles
 }
 
@@ -133,6 +134,8 @@ func newSub(r *registrar) *side {
 			"Lifetime of closed connections to the subscriber listening on addr.", labelAddr),
 		buffered: gaugeVec(r, sub, "buffered_bytes",
 			"Payload bytes waiting in the receive queue of the subscriber listening on addr.", labelAddr),
+		drainsBegun: counterVec(r, sub, "drains_begun_total",
+			"Connections to the subscriber on addr it began to drain (closed its write side: Drain, MaxConnectionAge).", labelAddr),
 		drains: counterVec(r, sub, "drained_total",
 			"Connections to the subscriber on addr drained to their end: it closed its side (Drain, MaxConnectionAge) and the publisher closed the other.", labelAddr),
 		rotated: counterVec(r, sub, "rotated_total",

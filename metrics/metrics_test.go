@@ -81,6 +81,7 @@ func TestFamilies(t *testing.T) {
 		{"nanoq_sub_streams", gauge, one},
 		{"nanoq_sub_stream_duration_seconds", hist, one},
 		{"nanoq_sub_buffered_bytes", gauge, one},
+		{"nanoq_sub_drains_begun_total", counter, one},
 		{"nanoq_sub_drained_total", counter, one},
 		{"nanoq_sub_rotated_total", counter, one},
 		{"nanoq_sub_peer_messages_total", counter, peer},

@@ -22,6 +22,7 @@ type Stream struct {
 	dialFailures prometheus.Counter // nil on subscriber handles
 	unacked      prometheus.Counter // nil on subscriber handles
 	handOvers    prometheus.Counter // nil on subscriber handles
+	drainsBegun  prometheus.Counter // nil on publisher handles
 	drains       prometheus.Counter // nil on publisher handles
 	rotated      prometheus.Counter // nil on publisher handles
 	acceptErrors prometheus.Counter // nil on publisher handles
@@ -75,6 +76,7 @@ func newStream(sd *side, addr string) *Stream {
 	}
 	if sd.drains != nil {
 		s.drains = sd.drains.WithLabelValues(addr)
+		s.drainsBegun = sd.drainsBegun.WithLabelValues(addr)
 		s.rotated = sd.rotated.WithLabelValues(addr)
 	}
 	if sd.acceptErrors != nil {
@@ -187,6 +189,14 @@ func (s *Stream) Buffered(delta int) {
 func (s *Stream) HandedOver() {
 	if s != nil && s.handOvers != nil {
 		s.handOvers.Inc()
+	}
+}
+
+// DrainBegun counts one connection a subscriber began to drain (it closed
+// its write side). Nothing on a publisher's handle.
+func (s *Stream) DrainBegun() {
+	if s != nil && s.drainsBegun != nil {
+		s.drainsBegun.Inc()
 	}
 }
 

@@ -122,6 +122,7 @@ func (c *conn) startDrain(now int64) {
 	}
 	c.draining = true
 	c.drainSince = now
+	c.m.DrainBegun()
 	c.rc.CloseWrite()
 }
 
