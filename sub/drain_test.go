@@ -116,3 +116,30 @@ func TestDrainCutShort(t *testing.T) {
 	c.Close()
 	wg.Wait()
 }
+
+// TestReusePortSuccessor: with ReusePort a successor binds the address
+// while its predecessor still serves; once the predecessor drained, every
+// new connection reaches the successor.
+func TestReusePortSuccessor(t *testing.T) {
+	old := newCollector()
+	a := startSub(t, nettest.TCPURL, Options{Handler: old.handle, ReusePort: true})
+	url := "tcp4://" + a.Addr().String()
+	if _, err := New(url, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := New(url, Options{}); s.Bind() == nil {
+		s.Close()
+		t.Fatal("a subscriber without ReusePort bound the address too")
+	}
+	next := newCollector()
+	b := startSub(t, url, Options{Handler: next.handle, ReusePort: true})
+	if err := a.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		c := dial(t, b)
+		c.Write(frame(pattern(i, 10)))
+		c.Close()
+	}
+	next.waitTotal(t, 20)
+}

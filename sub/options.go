@@ -100,6 +100,11 @@ type Options struct {
 	// publisher that has not closed its side by then is cut off, what is
 	// left counted lost. 0 means DefaultMaxConnectionAgeGrace.
 	MaxConnectionAgeGrace time.Duration
+	// ReusePort sets SO_REUSEPORT on a TCP listener, so that a successor
+	// process can bind the same address while this one runs: the kernel
+	// spreads new connections over both, and once this one Drains, the
+	// successor gets them all, with no moment where nobody listens.
+	ReusePort bool
 	// ProxyProtocol requires every connection to start with a PROXY
 	// protocol header, version 1 or 2 (HAProxy's send-proxy and
 	// send-proxy-v2, cloud network load balancers): the publisher host it

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nanoq/nq/internal/addr"
@@ -15,6 +16,7 @@ import (
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
 	"github.com/nanoq/nq/ring"
+	"golang.org/x/sys/unix"
 )
 
 // readBufferCap is each event loop's read buffer: the most one traffic event
@@ -115,7 +117,7 @@ func (s *Subscriber) Bind() error {
 	if s.ln != nil {
 		return nil
 	}
-	ln, err := listen(s.addr)
+	ln, err := listen(s.addr, s.opts.ReusePort)
 	if err != nil {
 		return err
 	}
@@ -336,13 +338,25 @@ func remoteHost(nc net.Conn, a addr.Addr) string {
 
 // listen binds a. For unix sockets it refuses to replace anything but a stale
 // socket at the path (net.Listen's listener removes the file on Close).
-func listen(a addr.Addr) (net.Listener, error) {
+func listen(a addr.Addr, reusePort bool) (net.Listener, error) {
 	if a.Net == "unix" {
 		if err := clearStaleSocket(a.Host); err != nil {
 			return nil, err
 		}
 	}
-	ln, err := net.Listen(a.Net, a.Host)
+	var lc net.ListenConfig
+	if reusePort && a.Net != "unix" {
+		lc.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			if err := c.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+			}); err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), a.Net, a.Host)
 	if err != nil {
 		return nil, fmt.Errorf("nanoq: listen %s://%s: %w", a.Net, a.Host, err)
 	}

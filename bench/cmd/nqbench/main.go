@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/nanoq/nq/bench/harness"
 	"github.com/nanoq/nq/bench/internal/rig"
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.NoDirect, "nodirect", false, "publisher NoDirectWrite: every frame goes through the event loop (default: a Publish on an idle stream writes it directly)")
 	fs.BoolVar(&o.Overrun, "overrun", false, "with -rate 0: publish flat out even when a stream's buffer is over half full, letting drop-oldest discard (default: wait for it, as a producer that wants no loss would)")
 	fs.DurationVar(&o.Outage, "outage", 0, "close the subscriber 1 s into the run and bring it back after this long; reports the peak RSS meanwhile")
+	fs.BoolVar(&o.DrainOnSignal, "drain-on-signal", false, "role sub: serve until SIGTERM or SIGINT, then Drain (a rolling restart's process)")
+	fs.BoolVar(&o.ReusePort, "reuseport", false, "subscriber SO_REUSEPORT: a successor may bind the same address meanwhile")
 	fs.BoolVar(&o.LibDefaults, "libdefaults", false, "leave the publisher's MaxPayload and MaxBuffer to the library defaults")
 	fs.IntVar(&o.Receivers, "receivers", 1, "goroutines calling Receive (-delivery receive)")
 	fs.IntVar(&o.QueueBytes, "queuebytes", rig.DefaultQueueBytes, "subscriber receive queue bound, bytes (-delivery receive)")
@@ -70,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	res, err := rig.Run(ctx, &o)
 	stopProf()

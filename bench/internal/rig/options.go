@@ -36,6 +36,13 @@ type Options struct {
 	// buffers meanwhile. The result reports the peak RSS and heap sampled
 	// while the subscriber was away.
 	Outage time.Duration
+	// DrainOnSignal (role sub) serves until SIGTERM or SIGINT instead of
+	// a quiet second, then Drains (10 s at most) before the result: the
+	// process of a rolling restart (bench/cmd/rolling).
+	DrainOnSignal bool
+	// ReusePort sets the subscriber's SO_REUSEPORT, so that a successor
+	// binds the same address while it runs.
+	ReusePort bool
 	// LibDefaults leaves MaxPayload and MaxBuffer to the library's defaults
 	// (10 MiB, 100 MiB per stream) instead of the run's sizes.
 	LibDefaults bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -13,9 +14,10 @@ import (
 
 // Bounds of the ending rules (benchspec.md).
 const (
-	settleBound   = 5 * time.Second // both: wait for received + lost == published
-	shutdownBound = 5 * time.Second // pub: drain before closing
-	quietPeriod   = time.Second     // sub: silence that ends a split run
+	settleBound   = 5 * time.Second  // both: wait for received + lost == published
+	shutdownBound = 5 * time.Second  // pub: drain before closing
+	quietPeriod   = time.Second      // sub: silence that ends a split run
+	drainBound    = 10 * time.Second // sub with DrainOnSignal: the drain's bound
 	noTrafficPad  = 10 * time.Second
 )
 
@@ -166,7 +168,17 @@ func RunSub(ctx context.Context, o *Options) (*harness.Result, error) {
 	})
 	defer stopProgress()
 	ready(s.URL())
-	harness.WaitQuietContext(ctx, s.Rec, quietPeriod, o.Duration+noTrafficPad)
+	if o.DrainOnSignal {
+		<-ctx.Done()
+		dctx, cancel := context.WithTimeout(context.Background(), drainBound)
+		err := s.S.Drain(dctx)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(o.progressOrDiscard(), "nqbench: drain: %v\n", err)
+		}
+	} else {
+		harness.WaitQuietContext(ctx, s.Rec, quietPeriod, o.Duration+noTrafficPad)
+	}
 	res.Goroutines = runtime.NumGoroutine()
 	res.CPUS = harness.CPUSeconds() - cpu0
 	stopProgress()
@@ -178,6 +190,14 @@ func RunSub(ctx context.Context, o *Options) (*harness.Result, error) {
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
 	res.PeakRSSKiB = harness.PeakRSSKiB()
 	return res, nil
+}
+
+// progressOrDiscard is where diagnostics go: Progress, or nowhere.
+func (o *Options) progressOrDiscard() io.Writer {
+	if o.Progress == nil {
+		return io.Discard
+	}
+	return o.Progress
 }
 
 // publishFor runs the publishing goroutines for o.Duration or until ctx is

@@ -43,6 +43,7 @@ func startSub(o *Options, listenURL string, rec *harness.Recorder) (*Sub, error)
 		QueueBytes: o.QueueBytes,
 		EventLoops: o.SubLoops,
 		Metrics:    m,
+		ReusePort:  o.ReusePort,
 	}
 	if so.QueueBytes == 0 {
 		so.QueueBytes = DefaultQueueBytes
