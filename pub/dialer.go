@@ -10,7 +10,14 @@ import (
 
 // dialWorkers dial in parallel so one unreachable address does not hold up
 // other streams' connections; a constant, whatever the number of streams.
-const dialWorkers = 4
+// While streams wait for a free worker (a hand-over of every stream at
+// once) the scheduler adds workers, up to maxDialWorkers, which leave after
+// spareWorkerIdle without work.
+const (
+	dialWorkers     = 4
+	maxDialWorkers  = 32
+	spareWorkerIdle = time.Second
+)
 
 // dialer connects streams off the publishing goroutines and the event loops
 // (gnet deadlocks when a loop enrolls), with jittered exponential backoff
@@ -27,6 +34,9 @@ type dialer struct {
 	sched  dialHeap  // waiting for their due time; scheduler goroutine only
 	ready  []*stream // due, waiting for a free worker; scheduler goroutine only
 	nd     net.Dialer
+
+	workers atomic.Int32 // running worker goroutines
+	idle    atomic.Int32 // of those, waiting for work
 }
 
 func newDialer(p *Publisher) *dialer {
@@ -39,10 +49,22 @@ func newDialer(p *Publisher) *dialer {
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1 + dialWorkers)
 	go d.schedule()
+	d.workers.Store(dialWorkers)
 	for range dialWorkers {
-		go d.worker()
+		go d.worker(false)
 	}
 	return d
+}
+
+// addWorker starts a spare worker when streams wait and no worker is free.
+// Scheduler goroutine only (it is counted in p.wg, so Add is safe).
+func (d *dialer) addWorker() {
+	if len(d.ready) < 2 || d.idle.Load() > 0 || d.workers.Load() >= maxDialWorkers {
+		return
+	}
+	d.workers.Add(1)
+	d.p.wg.Add(1)
+	go d.worker(true)
 }
 
 // request hands s to the dialer: to dial it, to redial it after a backoff,
@@ -100,6 +122,7 @@ func (d *dialer) schedule() {
 		var next *stream
 		if len(d.ready) > 0 {
 			work, next = d.work, d.ready[0]
+			d.addWorker()
 		}
 		t.Reset(wait)
 		select {
@@ -139,14 +162,26 @@ func (d *dialer) take(s *stream, now time.Time) {
 	heap.Push(&d.sched, s)
 }
 
-// worker dials streams until the publisher stops.
-func (d *dialer) worker() {
+// worker dials streams until the publisher stops; a spare one also stops
+// after spareWorkerIdle without work.
+func (d *dialer) worker(spare bool) {
 	defer d.p.wg.Done()
+	defer d.workers.Add(-1)
+	var idle <-chan time.Time
 	for {
+		if spare {
+			idle = time.After(spareWorkerIdle)
+		}
+		d.idle.Add(1)
 		select {
 		case <-d.p.quit:
+			d.idle.Add(-1)
+			return
+		case <-idle:
+			d.idle.Add(-1)
 			return
 		case s := <-d.work:
+			d.idle.Add(-1)
 			d.dial(s)
 		}
 	}
