@@ -227,6 +227,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	s.dialing.Store(false) // the hand-off from the dial worker ends here
 	l.conn = c
 	l.side = c.Side()
+	c.LingerFIN() // a subscriber's FIN (draining) may come through a proxy
 	l.opened = time.Now()
 	l.ls = s.p.loops[c.Loop().Index()]
 	l.ls.add(l)

@@ -36,7 +36,15 @@ type Conn struct {
 	closing bool
 	// Loop only: bytes Writev handed to gnet, over the connection's life.
 	handed uint64
+	// Loop only: LingerFIN was called.
+	lingerFIN bool
 }
+
+// LingerFIN asks that when the peer closes its side first, this side's
+// FIN follow finLinger later rather than at once (see finLinger): for a
+// writer whose last frames a proxy in between might otherwise drop. Loop
+// only, typically in OnOpen.
+func (c *Conn) LingerFIN() { c.lingerFIN = true }
 
 // Loop returns the connection's event loop. Any goroutine.
 func (c *Conn) Loop() *Loop { return c.loop }

@@ -99,7 +99,7 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 		// reads, so give it what the socket takes now.
 		_ = gc.Flush()
 	}
-	if eof {
+	if eof && c.lingerFIN {
 		lingerFIN(gc.Fd())
 	}
 	if gc.OutboundBuffered() > 0 {
