@@ -106,11 +106,31 @@ func setAcceptDeadline(ln net.Listener, t time.Time) {
 	}
 }
 
-// drainAllConns starts draining every connection of the loop. Loop only.
+// A Drain closes the write side of at most drainBatch connections per loop
+// every drainPace, rather than all at once: each publisher then reconnects
+// at once, instead of thousands queueing at the dialers and accept loops,
+// so no stream waits long for its new connection (16 per 2 ms per loop:
+// 1,000 streams on two loops in about 60 ms).
+const (
+	drainBatch = 16
+	drainPace  = 2 * time.Millisecond
+)
+
+// drainAllConns starts draining up to drainBatch more connections of the
+// loop, and comes back after drainPace while others remain. Loop only.
 func (l *loopState) drainAllConns() {
 	now := l.s.clock.Load()
+	n := 0
 	for _, c := range l.conns {
+		if c.draining || c.dead {
+			continue
+		}
+		if n == drainBatch {
+			time.AfterFunc(drainPace, func() { l.loop.Post(l.drainAll) }) // a closed loop ignores it
+			return
+		}
 		c.startDrain(now)
+		n++
 	}
 }
 
