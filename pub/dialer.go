@@ -197,10 +197,15 @@ func (d *dialer) dial(s *stream) {
 		return
 	}
 	s.state.Store(stateDialing)
-	hostport := d.target(d.ctx, s)
-	nc, err := d.nd.DialContext(d.ctx, p.addr.Net, hostport)
+	var nc net.Conn
+	var err error
+	var hostport string
+	for _, hostport = range d.targets(d.ctx, s) { // the key's first-ranked address that answers
+		if nc, err = d.nd.DialContext(d.ctx, p.addr.Net, hostport); err == nil || d.ctx.Err() != nil {
+			break
+		}
+	}
 	if err == nil {
-		s.failedDials = 0
 		if tc, ok := nc.(*net.TCPConn); ok {
 			err = tc.SetNoDelay(p.opts.NoDelay)
 		}
@@ -226,7 +231,6 @@ func (d *dialer) dial(s *stream) {
 		}
 	}
 	s.dialing.Store(false)
-	s.failedDials++
 	p.m.DialFailed()
 	if s.closed.Load() {
 		s.finalize()

@@ -98,9 +98,9 @@ type Options struct {
 	// NoSpread turns spreading off. By default, when the URL's host name
 	// resolves to several addresses (a headless Service, several A
 	// records), each stream dials the address its key ranks first by
-	// rendezvous hashing over the set resolved at that dial, and the next
-	// one after each failed dial: a stable set keeps every key where it
-	// is, a change moves only the keys that must move. With NoSpread the
+	// rendezvous hashing over the set resolved at that dial, and the
+	// next-ranked ones in turn when it does not answer: a stable set keeps
+	// every key where it is, a change moves only the keys that must move. With NoSpread the
 	// dialer resolves the name and tries the addresses in order, as Go's
 	// net.Dial does: every stream reaches the first that answers.
 	NoSpread bool

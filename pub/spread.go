@@ -74,23 +74,23 @@ func rank(key uint64, addrs []netip.Addr) {
 	})
 }
 
-// target returns the host:port s dials now. For a TCP host name that
-// resolves to several addresses (spreading on), it is the key's
-// first-ranked address, or the one after it for each consecutive failed
-// dial; otherwise the URL's address as is, which the dialer resolves
-// itself. Dial worker only.
-func (d *dialer) target(ctx context.Context, s *stream) string {
+// targets returns the host:ports s dials now, in order: for a TCP host name
+// that resolves to several addresses (spreading on), all of them, ranked
+// for the key, so that a dead one fails over to the key's next-ranked
+// address within the same attempt; otherwise the URL's address as is,
+// which the dialer resolves itself. Dial worker only.
+func (d *dialer) targets(ctx context.Context, s *stream) []string {
 	p := d.p
 	hostport := p.addr.Host
 	if p.opts.NoSpread || p.addr.Net == "unix" {
-		return hostport
+		return []string{hostport}
 	}
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return hostport
+		return []string{hostport}
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		return hostport // an address already
+		return []string{hostport} // an address already
 	}
 	network := "ip"
 	switch p.addr.Net {
@@ -107,16 +107,17 @@ func (d *dialer) target(ctx context.Context, s *stream) string {
 	defer cancel()
 	addrs, err := r.LookupNetIP(rctx, network, host)
 	if err != nil || len(addrs) == 0 {
-		return hostport // the dial reports the error
+		return []string{hostport} // the dial reports the error
 	}
 	for i, a := range addrs {
 		addrs[i] = a.Unmap()
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
 	addrs = slices.Compact(addrs)
-	if len(addrs) == 1 {
-		return net.JoinHostPort(addrs[0].String(), port)
-	}
 	rank(s.keyHash, addrs)
-	return net.JoinHostPort(addrs[s.failedDials%len(addrs)].String(), port)
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = net.JoinHostPort(a.String(), port)
+	}
+	return out
 }

@@ -162,6 +162,11 @@ func (k *keySubs) placement(url string, r *net.Resolver, keys []string) map[stri
 	if n := nettest.Sum(k.t, reg, "nanoq_pub_target_streams", ""); int(n) != len(keys) {
 		k.t.Fatalf("nanoq_pub_target_streams sums to %v, want %d", n, len(keys))
 	}
+	// A dead address fails over within the same dial attempt: no failed
+	// dial, no backoff.
+	if n := nettest.Sum(k.t, reg, "nanoq_pub_dial_failures_total", ""); n != 0 {
+		k.t.Fatalf("%v failed dials", n)
+	}
 	shutdownSoon(p)
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -180,7 +185,7 @@ func maps(m map[string]netip.Addr) map[string]netip.Addr {
 // a DNS server on loopback) spreads 300 streams evenly over the three
 // subscribers, each key where rendezvous hashing ranks it; changing the
 // records moves only the keys that must move; a dead address fails over
-// to each key's next-ranked one. Before, every stream went to the first
+// to each key's next-ranked one within the same dial. Before, every stream went to the first
 // address.
 func TestSpreadOverResolvedAddresses(t *testing.T) {
 	ip := func(last byte) netip.Addr { return netip.AddrFrom4([4]byte{127, 0, 0, last}) }

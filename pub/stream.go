@@ -57,17 +57,16 @@ type stream struct {
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
 	// connection's loop while it owns the stream.
-	dialNext    *stream     // dialer inbox link
-	dialQueued  atomic.Bool // in the dialer inbox
-	dialing     atomic.Bool // due for a dial: queued for a worker, or with one
-	due         time.Time
-	heapIndex   int
-	dials       int
-	failedDials int // since the last successful dial: picks the next-ranked address
-	bo          backoff.Backoff
-	inHeap      bool
-	redial      bool
-	failing     bool
+	dialNext   *stream     // dialer inbox link
+	dialQueued atomic.Bool // in the dialer inbox
+	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
+	due        time.Time
+	heapIndex  int
+	dials      int
+	bo         backoff.Backoff
+	inHeap     bool
+	redial     bool
+	failing    bool
 }
 
 // handOverAfter: a connection the subscriber closes gracefully after
