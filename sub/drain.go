@@ -10,7 +10,8 @@ import (
 )
 
 // Drain ends the Subscriber without losing what its publishers send: it
-// stops accepting at once (the address is free for a successor), tells
+// stops accepting within milliseconds, once it has taken the connections
+// the kernel had queued (the address is then free for a successor), tells
 // every connected publisher to finish by closing the write side of its
 // connection (a TCP FIN: nothing new on the wire, so the original nanoQ and
 // raw peers work too), and keeps reading and delivering until each
