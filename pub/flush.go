@@ -4,7 +4,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
 )
@@ -174,56 +173,6 @@ func (l *link) flushNow() {
 	}
 	l.ls.loop.Post(l.flush)
 }
-
-// appendFrom appends first‖second without its first skip bytes to bufs,
-// leaving out empty slices.
-func appendFrom(bufs [][]byte, first, second []byte, skip int) [][]byte {
-	if skip >= len(first) {
-		skip -= len(first)
-		first = nil
-	} else {
-		first = first[skip:]
-		skip = 0
-	}
-	if len(first) > 0 {
-		bufs = append(bufs, first)
-	}
-	if second = second[skip:]; len(second) > 0 {
-		bufs = append(bufs, second)
-	}
-	return bufs
-}
-
-// framesTouched counts the frames of the batch first‖second with at least
-// one of their bytes among the last unsent bytes, and their encoded size.
-func framesTouched(first, second []byte, unsent int) (n, size int) {
-	sentUpTo := len(first) + len(second) - unsent
-	for off := 0; ; {
-		var k int
-		if k, first, second = nextFrame(first, second); k == 0 {
-			return n, size
-		}
-		if off += k; off > sentUpTo {
-			n++
-			size += k
-		}
-	}
-}
-
-// nextFrame returns the encoded length of the first frame of first‖second
-// (0 when there is none) and the bytes after it.
-func nextFrame(first, second []byte) (k int, restFirst, restSecond []byte) {
-	_, k, _, err := codec.Parse2(first, second, maxInt)
-	if err != nil || k == 0 {
-		return 0, nil, nil // cannot happen on a batch: the ring holds whole frames only
-	}
-	if k <= len(first) {
-		return k, first[k:], second
-	}
-	return k, nil, second[k-len(first):]
-}
-
-const maxInt = int(^uint(0) >> 1)
 
 // block records that the reactor holds output for the connection and
 // makes sure the loop looks again: next round first, since a socket that

@@ -149,3 +149,15 @@ func ceilPow2(n int64) int64 {
 	}
 	return c
 }
+
+// batchLimit bounds one writev: a quarter of MaxBuffer, at least 4 KiB and
+// at most maxBatch (a larger frame goes alone).
+func batchLimit(o Options) int {
+	return min(maxBatch, max(o.MaxBuffer/4, 4<<10))
+}
+
+// ringLimit leaves room under MaxBuffer for the one batch the reactor may
+// hold for the connection, and always room for one MaxPayload frame.
+func ringLimit(o Options) int {
+	return max(o.MaxBuffer-batchLimit(o), o.MaxPayload+10)
+}

@@ -136,18 +136,6 @@ func newStream(p *Publisher, key any) *stream {
 	return s
 }
 
-// batchLimit bounds one writev: a quarter of MaxBuffer, at least 4 KiB and
-// at most maxBatch (a larger frame goes alone).
-func batchLimit(o Options) int {
-	return min(maxBatch, max(o.MaxBuffer/4, 4<<10))
-}
-
-// ringLimit leaves room under MaxBuffer for the one batch the reactor may
-// hold for the connection, and always room for one MaxPayload frame.
-func ringLimit(o Options) int {
-	return max(o.MaxBuffer-batchLimit(o), o.MaxPayload+10)
-}
-
 // publish buffers one frame and schedules a flush. It returns false when the
 // stream is closing (the caller retries on a fresh stream).
 func (s *stream) publish(payload []byte) bool {

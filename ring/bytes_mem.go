@@ -159,3 +159,20 @@ func (b *Bytes) Discard() (d Dropped) {
 		return d
 	}
 }
+
+// Cap returns the size of the ring's buffer now: 0 while it holds none.
+// A snapshot; any goroutine; never blocks.
+func (b *Bytes) Cap() int {
+	if bp := b.buf.Load(); bp != nil {
+		return len(*bp)
+	}
+	return 0
+}
+
+// Len returns the encoded bytes buffered now: a snapshot, any goroutine,
+// never blocks. Frames in flight count until Release, except after a
+// Discard, whose Dropped already counted the rest.
+func (b *Bytes) Len() int {
+	hw := b.head.Load()
+	return int(b.tail.Load()&^tailLocked - hw&^bytesFlags) // tail never falls below a head loaded earlier
+}
