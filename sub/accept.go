@@ -70,7 +70,9 @@ func (s *Subscriber) accept(ln net.Listener) {
 			errSeen = false
 		}
 		delay = 0
-		drainAccepted++
+		if s.draining.Load() {
+			drainAccepted++
+		}
 		desc++
 		host := remoteHost(nc, s.addr)
 		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.lm}
