@@ -170,7 +170,13 @@ func TestSubCloseUnderFlood(t *testing.T) {
 	if hidden < -truncated {
 		t.Fatalf("%v messages counted lost and received (%v truncated)", -hidden, truncated)
 	}
-	if runtime.GOOS == "linux" && hidden > math.Ceil(unacked/(size+1))+100 {
+	// What arrives between the subscriber's last read and its close is
+	// acknowledged by its kernel and discarded: nobody can count it. It is
+	// a few messages on a quiet machine; a loaded one can deschedule the
+	// loop there for a fraction of a millisecond of this flood (1,054
+	// messages once, on CI). Before, up to 19 % of the messages vanished.
+	slack := max(100, 0.01*float64(received.Load()))
+	if runtime.GOOS == "linux" && hidden > math.Ceil(unacked/(size+1))+slack {
 		t.Fatalf("%v messages neither received nor counted, %v unacked bytes", hidden, unacked)
 	}
 }
