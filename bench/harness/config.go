@@ -43,6 +43,7 @@ type Config struct {
 	JSON     bool          // print the one-line JSON result instead of a table
 	Idle     time.Duration // > 0: idle mode, one message per stream then silence for Idle
 
+	Hist       string // subscriber: write the latency histogram here (Recorder.WriteHist)
 	CPUProfile string // write a CPU profile here
 	MemProfile string // write a heap profile here when the run ends
 	Trace      string // write a runtime execution trace here
@@ -63,6 +64,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.Rate, "rate", 0, "total msgs/s over all streams, paced; 0 = as fast as possible")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as one JSON line on stdout")
 	fs.DurationVar(&c.Idle, "idle", 0, "idle mode: open the streams, send one message each, then stay silent this long")
+	fs.StringVar(&c.Hist, "hist", "", "write the subscriber's latency histogram to this file (HdrHistogram percentile distribution, ms)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile to this file at the end")
 	fs.StringVar(&c.Trace, "trace", "", "write a runtime execution trace to this file (go tool trace)")

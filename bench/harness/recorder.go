@@ -2,6 +2,8 @@ package harness
 
 import (
 	"encoding/binary"
+	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -155,6 +157,24 @@ func (r *Recorder) Histogram() *hdrhistogram.Histogram {
 	return h
 }
 
+// WriteHist writes the latency histogram to path in HdrHistogram's
+// percentile-distribution format (the text HistogramLogProcessor and the
+// online plotter read), values in milliseconds; "" writes nothing.
+func (r *Recorder) WriteHist(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := r.Histogram().PercentilesPrint(f, 5, 1000); err != nil {
+		f.Close()
+		return fmt.Errorf("histogram %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 // Fill sets res's received, msgs_per_s, mb_per_s, window_s and latency_us
 // from what was recorded so far.
 func (r *Recorder) Fill(res *Result) {
@@ -172,10 +192,11 @@ func (r *Recorder) Fill(res *Result) {
 		return
 	}
 	res.LatencyUS = Latency{
-		P50:  float64(h.ValueAtQuantile(50)),
-		P90:  float64(h.ValueAtQuantile(90)),
-		P99:  float64(h.ValueAtQuantile(99)),
-		P999: float64(h.ValueAtQuantile(99.9)),
-		Max:  float64(h.Max()),
+		P50:   float64(h.ValueAtQuantile(50)),
+		P90:   float64(h.ValueAtQuantile(90)),
+		P99:   float64(h.ValueAtQuantile(99)),
+		P999:  float64(h.ValueAtQuantile(99.9)),
+		P9999: float64(h.ValueAtQuantile(99.99)),
+		Max:   float64(h.Max()),
 	}
 }

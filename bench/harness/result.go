@@ -12,11 +12,12 @@ import (
 
 // Latency holds latency percentiles in microseconds.
 type Latency struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p999"`
-	Max  float64 `json:"max"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	P9999 float64 `json:"p9999,omitempty"`
+	Max   float64 `json:"max"`
 }
 
 // Result is the JSON object one benchmark process prints (benchspec.md).
@@ -98,7 +99,7 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 	if r.Received > 0 {
 		row("throughput", "%.0f msgs/s, %.2f MB/s over %.2f s", r.MsgsPerS, r.MBPerS, r.WindowS)
 		l := r.LatencyUS
-		row("latency µs", "p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f", l.P50, l.P90, l.P99, l.P999, l.Max)
+		row("latency µs", "p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  p99.99 %.0f  max %.0f", l.P50, l.P90, l.P99, l.P999, l.P9999, l.Max)
 	}
 	row("cpu", "%.3f s per million messages (%.2f s)", r.CPUSPerMillion, r.CPUS)
 	if r.IdleS > 0 {

@@ -69,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "nqbench: %v (continuing)\n", err)
 	}
 	o.Progress = stderr
+	fmt.Fprintln(stderr, o.Describe())
 	stopProf, err := harness.StartProfiling(&o.Config)
 	if err != nil {
 		return err

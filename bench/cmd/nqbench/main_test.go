@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,5 +68,59 @@ func TestRun(t *testing.T) {
 			}
 			tt.check(t, stdout.String())
 		})
+	}
+}
+
+// TestProgressAndHist checks what a reader of a run sees: a header naming
+// the delivery path and pacing, progress lines that keep messages in
+// flight apart from counted loss, and the -hist file.
+func TestProgressAndHist(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "hist.txt")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-duration", "1500ms", "-rate", "2000", "-streams", "3", "-hist", hist, "-json"}
+	if err := run(args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v; stderr %s", err, stderr.String())
+	}
+	var r harness.Result
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for _, want := range []string{"role both", "3 stream(s) × 100 B", "handler delivery", "paced at 2000 msgs/s"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("header %q lacks %q", lines[0], want)
+		}
+	}
+	progress := 0
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "[") {
+			continue
+		}
+		progress++
+		if !strings.Contains(l, " in flight ") || !strings.HasSuffix(l, " lost 0") {
+			t.Errorf("progress line %q: want in flight and lost 0 apart", l)
+		}
+	}
+	if progress == 0 {
+		t.Errorf("no progress line in %q", stderr.String())
+	}
+
+	b, err := os.ReadFile(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Percentile-distribution rows: value (ms), percentile, total count,
+	// 1/(1-percentile); the last row's count is every sample.
+	var last []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 4 && !strings.HasPrefix(l, "#") && f[0] != "Value" {
+			last = f
+		}
+	}
+	if last == nil || last[1] != "1.000000" || last[2] != strconv.FormatInt(r.Received, 10) {
+		t.Fatalf("hist file: last row %q, want percentile 1 and count %d:\n%s", last, r.Received, b)
+	}
+	if !strings.Contains(string(b), "Percentile") || !strings.Contains(string(b), "#[Max") {
+		t.Fatalf("hist file is not a percentile distribution:\n%s", b)
 	}
 }

@@ -99,6 +99,32 @@ func (o *Options) Validate() error {
 	return nil
 }
 
+// Describe says in one line what the run measures: role, streams, sizes,
+// delivery path, pacing and loops (nqbench prints it first).
+func (o *Options) Describe() string {
+	size := fmt.Sprintf("%d B", o.SizeMin)
+	if o.SizeMax != o.SizeMin {
+		size = fmt.Sprintf("%d-%d B", o.SizeMin, o.SizeMax)
+	}
+	delivery := "handler delivery (on the event loop)"
+	if o.Delivery == DeliveryReceive {
+		delivery = fmt.Sprintf("Receive delivery (%d goroutine(s))", max(o.Receivers, 1))
+	}
+	pacing := "flat out, waiting while a stream's buffer is over half full"
+	switch {
+	case o.Rate > 0:
+		pacing = fmt.Sprintf("paced at %.0f msgs/s in total", o.Rate)
+	case o.Overrun:
+		pacing = "flat out, drop-oldest discarding what a connection cannot take (-overrun)"
+	}
+	loops := fmt.Sprintf("publisher loops %d, subscriber loops %d (0: default)", o.PubLoops, o.SubLoops)
+	what := fmt.Sprintf("%d stream(s) × %s for %v", o.Streams, size, o.Duration)
+	if o.Idle > 0 {
+		what = fmt.Sprintf("%d idle stream(s), one %s message each, then %v silent", o.Streams, size, o.Idle)
+	}
+	return fmt.Sprintf("nqbench: role %s, %s; %s; publisher %s; %s", o.Role, what, delivery, pacing, loops)
+}
+
 // baseResult fills the configuration part of a Result.
 func (o *Options) baseResult() *harness.Result {
 	return &harness.Result{

@@ -8,11 +8,13 @@ import (
 )
 
 // sample is one progress reading: cumulative messages and bytes (received,
-// or published/written for a publisher alone), the gap published − received
-// when both are known, and the losses counted so far.
+// or published/written for a publisher alone), the losses counted so far,
+// and, when one process sees both sides, the messages in flight: published
+// but neither received nor counted lost yet (buffered, on the wire, or
+// being read). In flight is not loss; what a run loses ends up counted.
 type sample struct {
 	msgs, bytes int64
-	gap         int64
+	inFlight    int64 // -1: unknown (one side only)
 	lost        map[string]int64
 }
 
@@ -36,9 +38,9 @@ func startProgress(w io.Writer, read func() sample) (stop func()) {
 			case now := <-t.C:
 				cur := read()
 				dt := now.Sub(lastT).Seconds()
-				fmt.Fprintf(w, "[%4.0fs] %10.0f msgs/s %9.2f MB/s  loss so far: pub-recv %d, counted %s\n",
+				fmt.Fprintf(w, "[%4.0fs] %10.0f msgs/s %9.2f MB/s  %slost %s\n",
 					now.Sub(start).Seconds(), float64(cur.msgs-last.msgs)/dt, float64(cur.bytes-last.bytes)/dt/1e6,
-					cur.gap, formatLost(cur.lost))
+					formatInFlight(cur.inFlight), formatLost(cur.lost))
 				last, lastT = cur, now
 			}
 		}
@@ -48,6 +50,14 @@ func startProgress(w io.Writer, read func() sample) (stop func()) {
 		once.Do(func() { close(quit) })
 		<-done
 	}
+}
+
+// formatInFlight renders n as "in flight n  ", or nothing when unknown.
+func formatInFlight(n int64) string {
+	if n < 0 {
+		return ""
+	}
+	return fmt.Sprintf("in flight %d  ", n)
 }
 
 // formatLost renders losses as "reason=n ..." or "0".

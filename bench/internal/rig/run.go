@@ -72,7 +72,8 @@ func RunBoth(ctx context.Context, o *Options) (*harness.Result, error) {
 	stopProgress := startProgress(o.Progress, func() sample {
 		pubd, _ := p.Published()
 		msgs, bytes, _ := subs.Rec().Snapshot()
-		return sample{msgs: msgs, bytes: bytes, gap: pubd - msgs, lost: merge(p.Lost(), subs.Lost())}
+		lost := merge(p.Lost(), subs.Lost())
+		return sample{msgs: msgs, bytes: bytes, inFlight: max(0, pubd-msgs-total(lost)), lost: lost}
 	})
 	defer stopProgress()
 	if o.Outage > 0 {
@@ -96,6 +97,9 @@ func RunBoth(ctx context.Context, o *Options) (*harness.Result, error) {
 	}
 	res.Published, res.PublishErrors = published, errs
 	subs.Rec().Fill(res)
+	if err := subs.Rec().WriteHist(o.Hist); err != nil {
+		return nil, err
+	}
 	res.LostCounted = merge(p.Lost(), subs.Lost())
 	if o.Outage > 0 {
 		res.OutageS = o.Outage.Seconds()
@@ -122,7 +126,7 @@ func RunPub(ctx context.Context, o *Options) (*harness.Result, error) {
 	cpu0 := harness.CPUSeconds()
 	stopProgress := startProgress(o.Progress, func() sample {
 		pubd, _ := p.Published()
-		return sample{msgs: pubd, bytes: sumCounter(p.Reg, "nanoq_pub_bytes_total"), lost: p.Lost()}
+		return sample{msgs: pubd, bytes: sumCounter(p.Reg, "nanoq_pub_bytes_total"), inFlight: -1, lost: p.Lost()}
 	})
 	defer stopProgress()
 	publishFor(ctx, o, p)
@@ -164,7 +168,7 @@ func RunSub(ctx context.Context, o *Options) (*harness.Result, error) {
 	cpu0 := harness.CPUSeconds()
 	stopProgress := startProgress(o.Progress, func() sample {
 		msgs, bytes, _ := s.Rec.Snapshot()
-		return sample{msgs: msgs, bytes: bytes, lost: s.Lost()}
+		return sample{msgs: msgs, bytes: bytes, inFlight: -1, lost: s.Lost()}
 	})
 	defer stopProgress()
 	ready(s.URL())
@@ -186,6 +190,9 @@ func RunSub(ctx context.Context, o *Options) (*harness.Result, error) {
 		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
 	}
 	s.Rec.Fill(res)
+	if err := s.Rec.WriteHist(o.Hist); err != nil {
+		return nil, err
+	}
 	res.LostCounted = s.Lost()
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
 	res.PeakRSSKiB = harness.PeakRSSKiB()

@@ -66,6 +66,9 @@ func runSub(tr Transport, cfg *harness.Config, res *harness.Result) error {
 	}
 	res.Goroutines = runtime.NumGoroutine()
 	rec.Fill(res)
+	if err := rec.WriteHist(cfg.Hist); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", tr.Name, err)
+	}
 	res.LostCounted = sub.Lost()
 	res.CPUS = harness.CPUSeconds() - cpu0
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
@@ -101,6 +104,9 @@ func runBoth(tr Transport, cfg *harness.Config, opt options, res *harness.Result
 	}
 	res.Goroutines = runtime.NumGoroutine()
 	rec.Fill(res)
+	if err := rec.WriteHist(cfg.Hist); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", tr.Name, err)
+	}
 	res.LostCounted = sub.Lost()
 	res.CPUS = harness.CPUSeconds() - cpu0
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
