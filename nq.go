@@ -92,6 +92,30 @@ type Sub interface {
 	Close() error
 }
 
+// Publisher is the concrete publisher NewPub and NewPublisher return: Pub's
+// methods plus Stream handles and Buffered.
+type Publisher = pub.Publisher
+
+// Stream is a handle on one stream key of a Publisher (Publisher.Stream):
+// it publishes without looking the key up each time.
+type Stream = pub.Stream
+
+// Subscriber is the concrete subscriber NewSub and NewSubscriber return:
+// Sub's methods plus URL.
+type Subscriber = sub.Subscriber
+
+// Handler receives messages on the event loop when set as SubOpts.Handler
+// (zero copies; see sub.Handler).
+type Handler = sub.Handler
+
+// NewPublisher returns a Publisher sending to url, or an error wrapping
+// ErrBadURL or ErrInvalidOptions.
+func NewPublisher(url string, opts PubOpts) (*Publisher, error) { return pub.New(url, opts) }
+
+// NewSubscriber returns a Subscriber for url, or an error wrapping ErrBadURL
+// or ErrInvalidOptions. It binds nothing yet: see Bind and Listen.
+func NewSubscriber(url string, opts SubOpts) (*Subscriber, error) { return sub.New(url, opts) }
+
 // NewPub returns a Pub sending to url. It panics on a malformed URL or
 // invalid options, as the original did; pub.New returns the error instead.
 // m may be nil (no metrics) and is used unless opts.Metrics is set.

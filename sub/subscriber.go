@@ -170,6 +170,17 @@ func (s *Subscriber) Addr() net.Addr {
 	return nil
 }
 
+// URL returns the bound address as a nanoQ URL for publishers to dial
+// (tcp4://127.0.0.1:40123 with the real port, unix:///path), or "" before
+// Bind.
+func (s *Subscriber) URL() string {
+	a := s.Addr()
+	if a == nil {
+		return ""
+	}
+	return s.addr.Net + "://" + a.String()
+}
+
 // Close stops accepting, closes every connection, discards the messages still
 // queued for Receive (counted lost, reason disconnected), wakes Receive
 // callers (they return ErrClosed, or Listen's error if its ctx ended first)
