@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,4 +143,27 @@ func TestReusePortSuccessor(t *testing.T) {
 		c.Close()
 	}
 	next.waitTotal(t, 20)
+}
+
+// TestURL: the bound address as a URL that a publisher dials.
+func TestURL(t *testing.T) {
+	s, err := New("tcp4://127.0.0.1:0", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if u := s.URL(); u != "" {
+		t.Fatalf("URL before Bind = %q, want empty", u)
+	}
+	if err := s.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "tcp4://" + s.Addr().String(); s.URL() != want || strings.HasSuffix(want, ":0") {
+		t.Fatalf("URL = %q, want %q with the real port", s.URL(), want)
+	}
+	path := nettest.UnixPath(t)
+	us := startSub(t, "unix://"+path, Options{})
+	if want := "unix://" + path; us.URL() != want {
+		t.Fatalf("URL = %q, want %q", us.URL(), want)
+	}
 }
