@@ -10,6 +10,8 @@
 #   bench/compare.sh                                  # every row, 10 s each
 #   bench/compare.sh -duration 2s -rows 1x100,latency -only nanoq,go
 #   bench/compare.sh -out /tmp/compare.md -raw /tmp/compare.jsonl
+#   bench/compare.sh -chart docs/compare               # also docs/compare-throughput.svg, -latency.svg
+#   bench/compare.sh -from /tmp/compare.jsonl -chart /tmp/c   # redraw an earlier run, running nothing
 #
 # Rows: 1x100 100x100 1000x100 1x64k latency idle. Run with -h for all flags.
 set -euo pipefail

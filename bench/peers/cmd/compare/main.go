@@ -38,6 +38,9 @@ type config struct {
 	transport string            // tcp or unix
 	out       string            // also write the table here
 	raw       string            // write every JSON result here, one per line
+	from      string            // read the results from this -raw file instead of running
+	chart     string            // write the charts to <chart>-throughput.svg and <chart>-latency.svg
+	chartFmt  string            // svg or png
 	pause     time.Duration     // between runs
 	verbose   bool
 }
@@ -61,6 +64,9 @@ func main() {
 	flag.StringVar(&c.transport, "transport", "tcp", "tcp (127.0.0.1, port 0) or unix (sockets in a temp dir; nats is skipped)")
 	flag.StringVar(&c.out, "out", "", "also write the table to this file")
 	flag.StringVar(&c.raw, "raw", "", "write every process's JSON result to this file, one per line")
+	flag.StringVar(&c.from, "from", "", "run nothing: read the results of an earlier run's -raw file, print its table and write -chart")
+	flag.StringVar(&c.chart, "chart", "", "write charts: PREFIX-throughput.svg (msgs/s per scenario and transport) and PREFIX-latency.svg (percentile curves)")
+	flag.StringVar(&c.chartFmt, "chart-format", "svg", "svg|png: the charts' format")
 	flag.DurationVar(&c.pause, "pause", time.Second, "pause between runs, letting sockets and CPU settle")
 	flag.BoolVar(&c.verbose, "v", false, "echo the benchmark processes' stderr")
 	flag.Parse()
@@ -71,6 +77,16 @@ func main() {
 }
 
 func run(c *config) error {
+	if c.chartFmt != "svg" && c.chartFmt != "png" {
+		return fmt.Errorf("-chart-format %q: want svg or png", c.chartFmt)
+	}
+	if c.from != "" {
+		rows, ts, results, err := loadRaw(c.from)
+		if err != nil {
+			return err
+		}
+		return report(c, rows, ts, results, 0)
+	}
 	if c.transport != "tcp" && c.transport != "unix" {
 		return fmt.Errorf("-transport %q: want tcp or unix", c.transport)
 	}
@@ -130,20 +146,39 @@ func run(c *config) error {
 			fmt.Fprintf(os.Stderr, "%s in %.1f s\n", status, time.Since(t0).Seconds())
 			for _, res := range []any{o.pub, o.sub} {
 				if b, err := json.Marshal(res); err == nil && string(b) != "null" {
-					fmt.Fprintf(raw, "{\"row\":%q,\"result\":%s}\n", r.id, b)
+					fmt.Fprintf(raw, "{\"row\":%q,\"transport\":%q,\"result\":%s}\n", r.id, t.name, b)
 				}
 			}
 			time.Sleep(c.pause)
 		}
 	}
 
+	return report(c, rows, ts, results, time.Since(started))
+}
+
+// report prints the table (and writes it to -out) and the charts (-chart).
+// took is how long the runs took; 0 for results read with -from.
+func report(c *config, rows []row, ts []transport, results [][]outcome, took time.Duration) error {
 	var b strings.Builder
-	writeHeader(&b, c, ts, time.Since(started))
+	if took > 0 {
+		writeHeader(&b, c, ts, took)
+	} else {
+		fmt.Fprintf(&b, "Results read from %s.\n\n", c.from)
+	}
 	writeTable(&b, rows, ts, results)
 	os.Stdout.WriteString(b.String())
 	if c.out != "" {
 		if err := os.WriteFile(c.out, []byte(b.String()), 0o644); err != nil {
 			return err
+		}
+	}
+	if c.chart != "" {
+		files, err := writeCharts(c.chart, c.chartFmt, rows, ts, results)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintf(os.Stderr, "compare: wrote %s\n", f)
 		}
 	}
 	return nil
