@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"image/color"
-	"math"
 	"io"
+	"math"
 	"os"
 	"strings"
 

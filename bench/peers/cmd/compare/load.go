@@ -12,8 +12,8 @@ import (
 
 // rawLine is one line of a -raw file: one process's result in one row.
 type rawLine struct {
-	Row       string `json:"row"`
-	Transport string `json:"transport"` // the column name; older files: the result's transport
+	Row       string         `json:"row"`
+	Transport string         `json:"transport"` // the column name; older files: the result's transport
 	Result    harness.Result `json:"result"`
 }
 
