@@ -108,7 +108,7 @@ func (p *Publisher) drain(ctx context.Context) error {
 			}
 			return true
 		})
-		if !busy {
+		if !busy && p.finishing.Load() == 0 {
 			return nil
 		}
 		select {

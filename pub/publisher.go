@@ -51,9 +51,12 @@ type Publisher struct {
 	done    chan struct{} // closed when Shutdown has finished
 	closed  atomic.Bool
 	unsent  atomic.Int64 // messages lost since Shutdown began (see lost)
-	clock   atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
-	epoch   time.Time    // read-only: monotonic origin for direct-write spacing
-	direct  directStats
+	// finishing counts hand-overs whose held frames the reactor is still
+	// writing on the old connection (link.finishHeld).
+	finishing atomic.Int64
+	clock     atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
+	epoch     time.Time    // read-only: monotonic origin for direct-write spacing
+	direct    directStats
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
 	wg       sync.WaitGroup

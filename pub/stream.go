@@ -255,6 +255,9 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 			s.p.m.Transferred(f, b)
 		}
 	}
+	if errors.Is(err, io.EOF) && l.unsent.frames > 0 {
+		l.finishHeld(c)
+	}
 	if err != nil || l.unsent.frames > 0 || s.ring.Len() > 0 {
 		// Not a graceful drain: what the kernel took and the subscriber
 		// has not acknowledged was counted sent and may never arrive.

@@ -2,8 +2,11 @@ package pub
 
 import (
 	"encoding/binary"
+	"time"
 
 	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
 )
 
 // unsent tracks the frames of a connection's last batch that still have
@@ -73,6 +76,48 @@ func (u *unsent) progress(ob int) (frames, bytes int) {
 	}
 	return frames, bytes
 }
+
+// finishHeld hands the frames gnet still holds at a hand-over (the
+// subscriber closed its side first, and reads on) to the reactor, which
+// writes them on the old socket after the close (reactor.Conn.FinishHeld):
+// they count as sent once written, or lost. Inside OnClose only; on
+// success l.unsent is empty afterwards, else unchanged.
+func (l *link) finishHeld(c *reactor.Conn) {
+	p := l.s.p
+	held := c.OutboundBuffered()
+	u := l.unsent
+	bound := p.opts.WriteTimeout
+	if bound == 0 {
+		bound = finishBound
+	}
+	p.wg.Add(1)
+	p.finishing.Add(1)
+	key := l.s.key
+	ok := c.FinishHeld(p.quit, bound, func(written, unacked int) {
+		defer p.wg.Done()
+		defer p.finishing.Add(-1)
+		total := u.frames
+		f, b := u.progress(held - written)
+		if f > 0 {
+			p.m.Transferred(f, b)
+		}
+		p.log.Debugf("stream %v to %s: after the subscriber's FIN, %d of %d held frames written on the old connection", key, p.addr, f, total)
+		if u.frames > 0 {
+			p.m.Unacked(unacked)
+			p.lost(metrics.Disconnected, u.frames, u.bytes)
+		}
+	})
+	if !ok {
+		p.finishing.Add(-1)
+		p.wg.Done()
+		return
+	}
+	l.unsent = unsent{}
+}
+
+// finishBound is how long a hand-over's held frames may make no progress
+// when WriteTimeout is 0.
+const finishBound = 10 * time.Second
 
 // reset forgets every frame (after they were all counted one way or the
 // other), keeping the sizes buffer unless it grew large.

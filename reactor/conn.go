@@ -38,12 +38,26 @@ type Conn struct {
 	handed uint64
 	// Loop only: LingerFIN was called.
 	lingerFIN bool
+	// Loop only, LingerFIN connections: shadow[shadowOff:] is a copy of
+	// what gnet's outbound buffer holds as of the last look (see finish.go);
+	// shadowBad once it could not be kept; iov is Writev's copy of its
+	// argument's slice headers.
+	shadow    []byte
+	shadowOff int
+	shadowBad bool
+	iov       [][]byte
+	// Loop only, during OnClose: finishable says FinishHeld may take over
+	// the held output; finish is what it asked for.
+	finishable bool
+	finish     *finishReq
 }
 
 // LingerFIN asks that when the peer closes its side first, this side's
 // FIN follow finLinger later rather than at once (see finLinger): for a
-// writer whose last frames a proxy in between might otherwise drop. Loop
-// only, typically in OnOpen.
+// writer whose last frames a proxy in between might otherwise drop. It
+// also keeps a copy of the output the reactor holds for the connection, so
+// that OnClose may ask to have it written after all (FinishHeld). Loop
+// only, in OnOpen, before any Writev.
 func (c *Conn) LingerFIN() { c.lingerFIN = true }
 
 // Loop returns the connection's event loop. Any goroutine.
@@ -82,6 +96,11 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	if !c.open {
 		return 0, ErrClosed
 	}
+	before := 0
+	if c.lingerFIN {
+		before = c.gc.OutboundBuffered()
+		c.iov = append(c.iov[:0], bufs...) // gnet may rewrite bufs' headers
+	}
 	n := 0
 	for len(bufs) > 0 {
 		k := min(len(bufs), maxIOV)
@@ -96,7 +115,12 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 			return n, ErrClosed // gnet closes only with an error; be defensive
 		}
 	}
-	if c.side != nil && c.gc.OutboundBuffered() > 0 {
+	ob := c.gc.OutboundBuffered()
+	if c.lingerFIN {
+		c.keepShadow(c.iov, before, ob)
+		clear(c.iov)
+	}
+	if c.side != nil && ob > 0 {
 		c.side.setOutput(true) // before the caller lets a Side writer in
 	}
 	return n, nil
@@ -116,6 +140,9 @@ func (c *Conn) OutboundBuffered() int {
 	n := c.gc.OutboundBuffered()
 	if n == 0 && c.side != nil {
 		c.side.setOutput(false)
+	}
+	if c.lingerFIN {
+		c.trimShadow(n)
 	}
 	return n
 }

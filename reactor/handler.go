@@ -66,6 +66,15 @@ func lingerFIN(fd int) {
 	time.AfterFunc(finLinger, func() { unix.Close(dup) })
 }
 
+// shutWrite shuts fd's sending side: gnet's best-effort write of its
+// output after OnClose then fails, so the output the handler counts lost
+// never arrives.
+func shutWrite(r *Reactor, c *Conn, fd int, err error) {
+	if serr := unix.Shutdown(fd, unix.SHUT_WR); serr != nil && err == nil {
+		r.log.Debugf("reactor: close %v: shutdown: %v", c.remote, serr)
+	}
+}
+
 // OnTraffic hands everything read to the handler. Next(-1) is a view of the
 // loop's read buffer as long as gnet's per-conn inbound ring is empty, and
 // it stays empty because we always consume all bytes.
@@ -83,10 +92,11 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 
 // OnClose marks the *Conn closed before its handler learns of it. When the
 // peer closed its side (end of file: a subscriber draining) it first
-// writes what the socket takes of gnet's output. It shuts the socket's
-// sending side when gnet still holds output for it:
-// gnet writes that output best-effort after OnClose, and the handler counts
-// it lost, so it must never arrive (the kernel still delivers what it took
+// writes what the socket takes of gnet's output. Output gnet still holds
+// after that is either finished (a LingerFIN connection whose handler
+// calls FinishHeld, see finish.go) or never written: the socket's sending
+// side is shut, because gnet writes that output best-effort after OnClose
+// while the handler counts it lost (the kernel still delivers what it took
 // before, then a FIN).
 func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c, ok := gc.Context().(*Conn)
@@ -99,13 +109,20 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 		// reads, so give it what the socket takes now.
 		_ = gc.Flush()
 	}
-	if eof && c.lingerFIN {
-		lingerFIN(gc.Fd())
+	fd, ob := gc.Fd(), gc.OutboundBuffered()
+	took := c.handed - uint64(ob)
+	if c.side != nil {
+		took += c.side.written.Load()
 	}
-	if gc.OutboundBuffered() > 0 {
-		if serr := unix.Shutdown(gc.Fd(), unix.SHUT_WR); serr != nil && err == nil {
-			e.r.log.Debugf("reactor: close %v: shutdown: %v", c.remote, serr)
-		}
+	var kernel uint64 // kernelTook's count now, for startFinish
+	if eof && c.lingerFIN && ob > 0 && c.trimShadow(ob) {
+		kernel, c.finishable = kernelTook(fd)
+	}
+	if eof && c.lingerFIN && !c.finishable {
+		lingerFIN(fd)
+	}
+	if ob > 0 && !c.finishable {
+		shutWrite(e.r, c, fd, err)
 	}
 	c.open = false
 	if c.side != nil {
@@ -114,5 +131,15 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c.closing = true
 	c.h.OnClose(c, err)
 	c.closing = false
+	if c.finishable {
+		c.finishable = false
+		if c.finish != nil {
+			c.startFinish(fd, c.shadow[c.shadowOff:], kernel, took)
+		} else {
+			lingerFIN(fd)
+			shutWrite(e.r, c, fd, err)
+		}
+	}
+	c.shadow, c.shadowOff = nil, 0
 	return gnet.None
 }

@@ -19,3 +19,29 @@ func unacked(fd int, took uint64) int {
 	}
 	return n
 }
+
+// kernelTook returns every byte the TCP socket fd took from its writers:
+// TCP_INFO's bytes_acked plus SIOCOUTQ (taken, not yet acknowledged). It
+// is exact while nothing writes to the socket: SIOCOUTQ is read before and
+// after TCP_INFO, and the reading is retried until the two agree, i.e. no
+// acknowledgement arrived in between. ok is false for other sockets.
+func kernelTook(fd int) (took uint64, ok bool) {
+	for range 100 {
+		q1, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+		if err != nil {
+			return 0, false
+		}
+		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return 0, false
+		}
+		q2, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
+		if err != nil {
+			return 0, false
+		}
+		if q1 == q2 && q1 >= 0 {
+			return info.Bytes_acked + uint64(q1), true
+		}
+	}
+	return 0, false
+}

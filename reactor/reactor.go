@@ -29,13 +29,14 @@ type Reactor struct {
 	closed bool // guarded by mu
 
 	closeOnce sync.Once
-	closeErr  error // written inside closeOnce
+	closeErr  error         // written inside closeOnce
+	stopped   chan struct{} // closed once the loops have exited
 }
 
 // Start starts the event loops.
 func Start(cfg Config) (*Reactor, error) {
 	n := cfg.numLoops()
-	r := &Reactor{log: cfg.Logger}
+	r := &Reactor{log: cfg.Logger, stopped: make(chan struct{})}
 	cli, err := gnet.NewClient(&events{r: r},
 		gnet.WithNumEventLoop(n),
 		gnet.WithReadBufferCap(cfg.ReadBufferCap),
@@ -228,6 +229,7 @@ func (r *Reactor) Close() error {
 		if err := r.cli.Stop(); err != nil { // OnClose(nil) for every conn, then the loops exit
 			r.closeErr = fmt.Errorf("nanoq: reactor: stop: %w", err)
 		}
+		close(r.stopped)
 		for _, l := range r.loops {
 			l.shutdown()
 		}

@@ -1,0 +1,190 @@
+package reactor
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Finishing the output of a connection whose peer closed its side first.
+//
+// A subscriber that drains closes its sending side (FIN) and keeps reading.
+// gnet closes a connection as soon as it reads end of file, and what its
+// outbound buffer still holds it writes once, best-effort, after OnClose,
+// then discards. To deliver that output instead, a LingerFIN connection
+// keeps a copy of it (the shadow: the last bytes Writev handed to gnet, cut
+// to what gnet holds at each look), and at such a close the reactor:
+//
+//  1. duplicates the descriptor, so the socket outlives gnet's close;
+//  2. lets gnet finish its close (its one best-effort write included),
+//     waiting on a task posted to the loop, or on the reactor's stop;
+//  3. learns how many of the held bytes gnet's write took, from the kernel:
+//     TCP_INFO's bytes_acked plus SIOCOUTQ counts every byte the socket
+//     took, exactly while nobody writes (see kernelTook); the count in
+//     OnClose and the count now differ by what gnet wrote;
+//  4. writes the rest on the duplicate from a goroutine, waiting for
+//     POLLOUT, until it is written, the handler's quit channel closes, or
+//     no byte went out for the handler's bound;
+//  5. closes the duplicate (the FIN, finLinger after the last write), and
+//     reports to the handler how many held bytes reached the socket.
+//
+// Step 3 needs Linux TCP; elsewhere FinishHeld reports false and the held
+// output is discarded as before (OnClose counts it lost).
+
+// finishReq is what FinishHeld asked for.
+type finishReq struct {
+	quit  <-chan struct{}
+	bound time.Duration
+	done  func(written, unacked int)
+}
+
+// FinishHeld asks, inside OnClose of a LingerFIN connection closed by its
+// peer (io.EOF), that the output the reactor still holds be written after
+// all, from another goroutine, before the socket closes. It reports false
+// when that cannot be done (another close, nothing held, no exact count on
+// this system): the held output is then discarded, never written. When it
+// reports true, done is called exactly once, from any goroutine, with how
+// many of the held bytes (OutboundBuffered inside OnClose) reached the
+// socket, and when not all did, an upper bound of the bytes the kernel took
+// that the peer did not acknowledge (-1: unknown). The writing stops when
+// quit closes, or when no byte went out for bound.
+func (c *Conn) FinishHeld(quit <-chan struct{}, bound time.Duration, done func(written, unacked int)) bool {
+	if !c.closing || !c.finishable || c.finish != nil {
+		return false
+	}
+	c.finish = &finishReq{quit: quit, bound: bound, done: done}
+	return true
+}
+
+// keepShadow records the bytes of bufs that the last gnet Writev left in
+// its outbound buffer: ob minus before, the tail of bufs. Loop only.
+func (c *Conn) keepShadow(bufs [][]byte, before, ob int) {
+	c.trimShadow(before)
+	need := ob - before
+	for i := len(bufs) - 1; i >= 0 && need > 0; i-- {
+		need -= min(need, len(bufs[i]))
+	}
+	if need > 0 {
+		c.shadowBad = true // cannot happen: gnet holds only what it was given
+		return
+	}
+	skip := 0
+	for _, b := range bufs {
+		skip += len(b)
+	}
+	skip -= ob - before
+	for _, b := range bufs {
+		if skip >= len(b) {
+			skip -= len(b)
+			continue
+		}
+		c.shadow = append(c.shadow, b[skip:]...)
+		skip = 0
+	}
+}
+
+// trimShadow cuts the shadow to the last ob bytes, what gnet holds now, and
+// reports whether it covers them all. Loop only.
+func (c *Conn) trimShadow(ob int) bool {
+	held := len(c.shadow) - c.shadowOff
+	if held > ob {
+		c.shadowOff += held - ob
+	}
+	if c.shadowOff == len(c.shadow) {
+		c.shadowOff = 0
+		if cap(c.shadow) > maxIdleShadow {
+			c.shadow = nil
+		} else {
+			c.shadow = c.shadow[:0]
+		}
+	}
+	return !c.shadowBad && len(c.shadow)-c.shadowOff == ob
+}
+
+// maxIdleShadow is the most shadow capacity a connection keeps while gnet
+// holds nothing for it.
+const maxIdleShadow = 64 << 10
+
+// startFinish runs at the end of OnClose when the handler called
+// FinishHeld: see the comment at the top of this file. held is the
+// shadow, what gnet holds; took is what the socket had taken by then, as
+// kernelTook counted it (its origin differs from Writev's count: Linux's
+// bytes_acked includes the SYN of an active open), and before is Writev's
+// count.
+func (c *Conn) startFinish(fd int, held []byte, took, before uint64) {
+	req := c.finish
+	c.finish = nil
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		_ = unix.Shutdown(fd, unix.SHUT_WR) // gnet's write must fail: the count says discarded
+		c.loop.r.log.Debugf("reactor: finish %v: dup: %v", c.remote, err)
+		req.done(0, unacked(fd, before))
+		return
+	}
+	barrier := make(chan struct{})
+	c.loop.Post(NewTask(func() { close(barrier) }))
+	r, remote := c.loop.r, c.remote
+	go func() {
+		select {
+		case <-barrier: // gnet's close of fd is over
+		case <-r.stopped: // so are the loops
+		}
+		now, ok := kernelTook(dup)
+		if !ok || now < took || now-took > uint64(len(held)) {
+			r.log.Debugf("reactor: finish %v: cannot tell what gnet wrote (%d then %d of %d held)", remote, took, now, len(held))
+			_ = unix.Close(dup)
+			req.done(0, -1)
+			return
+		}
+		byGnet := int(now - took)
+		n := writeAll(dup, held[byGnet:], req.quit, req.bound)
+		written := byGnet + n
+		un := 0
+		if written < len(held) {
+			un = unacked(dup, before+uint64(written))
+		} else {
+			time.Sleep(finLinger) // see finLinger
+		}
+		_ = unix.Close(dup)
+		req.done(written, un)
+	}()
+}
+
+// writeAll writes p to the non-blocking fd, waiting for POLLOUT, until all
+// of it is written, quit closes, a write fails, or nothing went out for
+// bound. It returns the bytes written.
+func writeAll(fd int, p []byte, quit <-chan struct{}, bound time.Duration) int {
+	n := 0
+	last := time.Now()
+	for n < len(p) {
+		k, err := unix.Write(fd, p[n:])
+		if k > 0 {
+			n += k
+			last = time.Now()
+		}
+		switch err {
+		case nil, unix.EINTR:
+			continue
+		case unix.EAGAIN:
+		default:
+			return n
+		}
+		select {
+		case <-quit:
+			return n
+		default:
+		}
+		wait := bound - time.Since(last)
+		if wait <= 0 {
+			return n
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+		if _, err := unix.Poll(fds, int(min(wait, finishPoll).Milliseconds())+1); err != nil && err != unix.EINTR {
+			return n
+		}
+	}
+	return n
+}
+
+// finishPoll is how often writeAll looks at quit while the socket is full.
+const finishPoll = 20 * time.Millisecond
