@@ -15,7 +15,7 @@ import (
 // spareWorkerIdle without work.
 const (
 	dialWorkers     = 4
-	maxDialWorkers  = 32
+	maxDialWorkers  = 256
 	spareWorkerIdle = time.Second
 )
 
@@ -56,15 +56,18 @@ func newDialer(p *Publisher) *dialer {
 	return d
 }
 
-// addWorker starts a spare worker when streams wait and no worker is free.
+// addWorker starts spare workers when streams wait and no worker is free.
 // Scheduler goroutine only (it is counted in p.wg, so Add is safe).
 func (d *dialer) addWorker() {
-	if len(d.ready) < 2 || d.idle.Load() > 0 || d.workers.Load() >= maxDialWorkers {
+	if len(d.ready) < 2 || d.idle.Load() > 0 {
 		return
 	}
-	d.workers.Add(1)
-	d.p.wg.Add(1)
-	go d.worker(true)
+	// As many as wait (a hand-over of every stream at once), within the cap.
+	for n := min(len(d.ready)-1, maxDialWorkers-int(d.workers.Load())); n > 0; n-- {
+		d.workers.Add(1)
+		d.p.wg.Add(1)
+		go d.worker(true)
+	}
 }
 
 // request hands s to the dialer: to dial it, to redial it after a backoff,
@@ -84,6 +87,22 @@ func (d *dialer) request(s *stream) {
 	case d.wake <- struct{}{}:
 	default:
 	}
+}
+
+// dialNow hands s, due at once (a hand-over), straight to an idle worker,
+// saving the scheduler's wake-up; with none idle it goes through request.
+// The caller owns s and has just given it to the dialer (ownDialer).
+func (d *dialer) dialNow(s *stream) {
+	if d.idle.Load() > 0 && !s.closed.Load() {
+		s.dialing.Store(true)
+		select {
+		case d.work <- s:
+			return
+		default:
+			s.dialing.Store(false)
+		}
+	}
+	d.request(s)
 }
 
 // schedule is the scheduler goroutine.
@@ -201,7 +220,8 @@ func (d *dialer) dial(s *stream) {
 	var err error
 	var hostport string
 	for _, hostport = range d.targets(d.ctx, s) { // the key's first-ranked address that answers
-		if nc, err = d.nd.DialContext(d.ctx, p.addr.Net, hostport); err == nil || d.ctx.Err() != nil {
+		nc, err = d.dialOne(hostport)
+		if err == nil || d.ctx.Err() != nil {
 			break
 		}
 	}
@@ -242,6 +262,17 @@ func (d *dialer) dial(s *stream) {
 	}
 	s.redial = true
 	d.request(s)
+}
+
+// dialOne connects to one address: an IP literal over TCP with dialTCP
+// where it exists, anything else with net.Dialer.
+func (d *dialer) dialOne(hostport string) (net.Conn, error) {
+	if d.p.addr.Net != "unix" {
+		if c, ok, err := dialTCP(d.p.addr.Net, hostport, d.p.opts.ConnectTimeout); ok {
+			return c, err
+		}
+	}
+	return d.nd.DialContext(d.ctx, d.p.addr.Net, hostport)
 }
 
 // dialHeap orders streams by due time.

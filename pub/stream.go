@@ -291,5 +291,9 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	}
 	s.redial = !drained
 	s.owner.Store(ownDialer)
+	if drained {
+		s.p.dialer.dialNow(s)
+		return
+	}
 	s.p.dialer.request(s)
 }

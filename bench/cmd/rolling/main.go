@@ -156,7 +156,9 @@ func run(args []string, out io.Writer) error {
 	var received int64
 	lost := map[string]int64{}
 	var worst harness.Latency
-	for _, s := range subs {
+	for i, s := range subs {
+		fmt.Fprintf(out, "subscriber %d: received %d, latency µs p50 %.0f, p99 %.0f, p99.9 %.0f, max %.0f\n",
+			i, s.Received, s.LatencyUS.P50, s.LatencyUS.P99, s.LatencyUS.P999, s.LatencyUS.Max)
 		received += s.Received
 		for k, v := range s.LostCounted {
 			lost["sub "+k] += v
