@@ -62,38 +62,63 @@ type SubOpts = sub.Options
 // Metrics holds nanoQ's Prometheus collectors.
 type Metrics = metrics.Metrics
 
-// Pub publishes messages. Publish buffers the payload and returns at once:
-// a nil error means the message was buffered, not delivered. Messages of one
-// streamKey travel over one connection, in order.
+// Pub is the seed's publisher interface, unchanged: a user's mock or
+// wrapper of it keeps compiling. Publish buffers the payload and returns at
+// once: a nil error means the message was buffered, not delivered.
+// Messages of one streamKey travel over one connection, in order. The value
+// NewPub returns is a *Publisher, which also has Shutdown, Close, Stream
+// handles and Buffered.
 type Pub interface {
 	Publish(ctx context.Context, payload []byte, streamKey any) error
-	// Shutdown waits (until ctx is done) for buffered messages to be
-	// written, then closes every stream.
-	Shutdown(ctx context.Context) error
-	// Close is Shutdown with a bounded wait.
-	Close() error
 }
 
-// Sub receives messages. Listen binds and serves until its ctx is done;
-// Receive copies the next message into p (up to cap(p)). After Listen's ctx
-// ends, Receive returns the messages still queued, then an error matching
-// both ErrClosed and the ctx's error.
+// Sub is the seed's subscriber interface, unchanged. Listen binds and serves
+// until its ctx is done; Receive copies the next message into p (up to
+// cap(p)). After Listen's ctx ends, Receive returns the messages still
+// queued, then an error matching both ErrClosed and the ctx's error. The
+// value NewSub returns is a *Subscriber, which also has Bind, Addr, URL,
+// Drain and Close.
 type Sub interface {
 	Listen(ctx context.Context) error
 	Receive(ctx context.Context, p []byte) (payload []byte, stream StreamDescriptor, err error)
-	// Bind binds the address and serves in the background.
-	Bind() error
-	// Addr returns the bound address, or nil before binding.
-	Addr() net.Addr
-	// Drain stops accepting, lets every connected publisher finish and
-	// hand over (see sub.Subscriber.Drain), then closes; for a rolling
-	// restart, call it on SIGTERM.
-	Drain(ctx context.Context) error
-	Close() error
+}
+
+// The seed's package variables: the defaults of PubOpts.MaxPayload and
+// SubOpts.MaxPayload (MaxPayload) and of PubOpts.MaxBuffer (MaxBuffer) when
+// those are zero, read by every constructor of this package when it runs.
+// Set them before creating publishers and subscribers, as with the original.
+var (
+	MaxPayload = DefaultMaxPayload
+	MaxBuffer  = MaxPayload * 10
+)
+
+// pubDefaults fills the options the seed's variables stand for.
+func pubDefaults(opts PubOpts, m *Metrics) PubOpts {
+	if opts.Metrics == nil {
+		opts.Metrics = m
+	}
+	if opts.MaxPayload == 0 {
+		opts.MaxPayload = MaxPayload
+	}
+	if opts.MaxBuffer == 0 {
+		opts.MaxBuffer = MaxBuffer
+	}
+	return opts
+}
+
+// subDefaults is pubDefaults for a subscriber.
+func subDefaults(opts SubOpts, m *Metrics) SubOpts {
+	if opts.Metrics == nil {
+		opts.Metrics = m
+	}
+	if opts.MaxPayload == 0 {
+		opts.MaxPayload = MaxPayload
+	}
+	return opts
 }
 
 // Publisher is the concrete publisher NewPub and NewPublisher return: Pub's
-// methods plus Stream handles and Buffered.
+// Publish plus Shutdown, Close, Stream handles and Buffered.
 type Publisher = pub.Publisher
 
 // Stream is a handle on one stream key of a Publisher (Publisher.Stream):
@@ -101,7 +126,7 @@ type Publisher = pub.Publisher
 type Stream = pub.Stream
 
 // Subscriber is the concrete subscriber NewSub and NewSubscriber return:
-// Sub's methods plus URL.
+// Sub's methods plus Bind, Addr, URL, Drain and Close.
 type Subscriber = sub.Subscriber
 
 // Handler receives messages on the event loop when set as SubOpts.Handler
@@ -110,20 +135,22 @@ type Handler = sub.Handler
 
 // NewPublisher returns a Publisher sending to url, or an error wrapping
 // ErrBadURL or ErrInvalidOptions.
-func NewPublisher(url string, opts PubOpts) (*Publisher, error) { return pub.New(url, opts) }
+func NewPublisher(url string, opts PubOpts) (*Publisher, error) {
+	return pub.New(url, pubDefaults(opts, nil))
+}
 
 // NewSubscriber returns a Subscriber for url, or an error wrapping ErrBadURL
 // or ErrInvalidOptions. It binds nothing yet: see Bind and Listen.
-func NewSubscriber(url string, opts SubOpts) (*Subscriber, error) { return sub.New(url, opts) }
+func NewSubscriber(url string, opts SubOpts) (*Subscriber, error) {
+	return sub.New(url, subDefaults(opts, nil))
+}
 
-// NewPub returns a Pub sending to url. It panics on a malformed URL or
-// invalid options, as the original did; pub.New returns the error instead.
-// m may be nil (no metrics) and is used unless opts.Metrics is set.
+// NewPub returns a Pub (a *Publisher) sending to url. It panics on a
+// malformed URL or invalid options, as the original did; NewPublisher
+// returns the error instead. m may be nil (no metrics) and is used unless
+// opts.Metrics is set.
 func NewPub(url string, opts PubOpts, m *Metrics) Pub {
-	if opts.Metrics == nil {
-		opts.Metrics = m
-	}
-	p, err := pub.New(url, opts)
+	p, err := pub.New(url, pubDefaults(opts, m))
 	if err != nil {
 		panic(err)
 	}
@@ -133,24 +160,18 @@ func NewPub(url string, opts PubOpts, m *Metrics) Pub {
 // NewMultiPub returns a Pub that sends every message to each of urls. It
 // panics like NewPub.
 func NewMultiPub(urls []string, opts PubOpts, m *Metrics) Pub {
-	if opts.Metrics == nil {
-		opts.Metrics = m
-	}
-	p, err := pub.NewMulti(urls, opts)
+	p, err := pub.NewMulti(urls, pubDefaults(opts, m))
 	if err != nil {
 		panic(err)
 	}
 	return p
 }
 
-// NewSub returns a Sub for url. It panics on a malformed URL or invalid
-// options, as the original did; sub.New returns the error instead. m may be
-// nil and is used unless opts.Metrics is set.
+// NewSub returns a Sub (a *Subscriber) for url. It panics on a malformed
+// URL or invalid options, as the original did; NewSubscriber returns the
+// error instead. m may be nil and is used unless opts.Metrics is set.
 func NewSub(url string, opts SubOpts, m *Metrics) Sub {
-	if opts.Metrics == nil {
-		opts.Metrics = m
-	}
-	s, err := sub.New(url, opts)
+	s, err := sub.New(url, subDefaults(opts, m))
 	if err != nil {
 		panic(err)
 	}

@@ -21,7 +21,7 @@ func TestSeedQuickStart(t *testing.T) {
 		KeepaliveTimeout: 5 * time.Second,
 		Printf:           t.Logf,
 	}
-	sub := nq.NewSub("tcp4://127.0.0.1:0", opts, nq.NewDefaultMetrics())
+	sub := nq.NewSub("tcp4://127.0.0.1:0", opts, nq.NewDefaultMetrics()).(*nq.Subscriber) // for Bind: a port-0 address
 	if err := sub.Bind(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestSeedQuickStart(t *testing.T) {
 			t.Fatalf("stream %d carried %d messages, want 3", d, n)
 		}
 	}
-	if err := pub.Close(); err != nil {
+	if err := pub.(*nq.Publisher).Close(); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
@@ -109,4 +109,55 @@ func TestParseURL(t *testing.T) {
 		}
 	}()
 	nq.NewPub("::", nq.PubOpts{}, nil)
+}
+
+// The seed's interfaces keep their method sets: a user's mocks of them
+// compile.
+type seedPub struct{}
+
+func (seedPub) Publish(context.Context, []byte, interface{}) error { return nil }
+
+type seedSub struct{}
+
+func (seedSub) Listen(context.Context) error { return nil }
+func (seedSub) Receive(context.Context, []byte) ([]byte, nq.StreamDescriptor, error) {
+	return nil, 0, nil
+}
+
+var (
+	_ nq.Pub = seedPub{}
+	_ nq.Sub = seedSub{}
+	_ nq.Pub = (*nq.Publisher)(nil)
+	_ nq.Sub = (*nq.Subscriber)(nil)
+)
+
+// TestSeedVariables: nq.MaxPayload and nq.MaxBuffer are the defaults the
+// constructors use when the options leave them zero, as in the seed.
+func TestSeedVariables(t *testing.T) {
+	if nq.MaxPayload != 10<<20 || nq.MaxBuffer != 10*nq.MaxPayload {
+		t.Fatalf("MaxPayload %d, MaxBuffer %d: want the seed's 10 MiB and 10 × that", nq.MaxPayload, nq.MaxBuffer)
+	}
+	defer func(p, b int) { nq.MaxPayload, nq.MaxBuffer = p, b }(nq.MaxPayload, nq.MaxBuffer)
+	nq.MaxPayload, nq.MaxBuffer = 64, 1024
+	p := nq.NewPub("tcp4://127.0.0.1:1", nq.PubOpts{}, nil).(*nq.Publisher) // nobody listens: it buffers
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		defer cancel()
+		p.Shutdown(ctx)
+	}()
+	if err := p.Publish(context.Background(), make([]byte, 65), 1); !errors.Is(err, nq.ErrTooBig) {
+		t.Fatalf("a 65-byte payload with nq.MaxPayload 64: %v, want ErrTooBig", err)
+	}
+	if err := p.Publish(context.Background(), make([]byte, 64), 1); err != nil {
+		t.Fatalf("a 64-byte payload: %v", err)
+	}
+	// MaxBuffer 1024: the stream keeps at most that much while nothing
+	// listens (the oldest go).
+	h := p.Stream(2)
+	for range 100 {
+		h.Publish(make([]byte, 60))
+	}
+	if b := h.Buffered(); b > 1024 || b == 0 {
+		t.Fatalf("buffered %d with nq.MaxBuffer 1024", b)
+	}
 }

@@ -25,10 +25,10 @@ func seqPayload(key, seq int) []byte {
 // startSeedSub binds a subscriber with the seed's options on loopback,
 // serves it with Listen(ctx) and returns it with its private metrics and
 // the channel Listen's result arrives on.
-func startSeedSub(t *testing.T, ctx context.Context, opts nq.SubOpts) (nq.Sub, *prometheus.Registry, <-chan error) {
+func startSeedSub(t *testing.T, ctx context.Context, opts nq.SubOpts) (*nq.Subscriber, *prometheus.Registry, <-chan error) {
 	t.Helper()
 	m, reg := nettest.NewMetrics(t)
-	s := nq.NewSub(nettest.TCPURL, opts, m)
+	s := nq.NewSub(nettest.TCPURL, opts, m).(*nq.Subscriber)
 	if err := s.Bind(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func startSeedSub(t *testing.T, ctx context.Context, opts nq.SubOpts) (nq.Sub, *
 // keys, round robin, flat out, then waits for the publisher to write them.
 func publishAll(t *testing.T, url string, keys, perKey int) {
 	t.Helper()
-	p := nq.NewPub(url, nq.PubOpts{}, nil)
+	p := nq.NewPub(url, nq.PubOpts{}, nil).(*nq.Publisher)
 	ctx := context.Background()
 	for seq := range perKey {
 		for key := range keys {

@@ -22,7 +22,10 @@ func main() {
 	if url == "" {
 		url = "tcp://nanoq-sub-headless:7000"
 	}
-	pub := nq.NewPub(url, nq.PubOpts{Printf: log.Printf, NoDelay: true}, nq.NewDefaultMetrics())
+	pub, err := nq.NewPublisher(url, nq.PubOpts{Printf: log.Printf, NoDelay: true, Metrics: nq.NewDefaultMetrics()})
+	if err != nil {
+		log.Fatal(err)
+	}
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM, os.Interrupt)
 	tick := time.NewTicker(10 * time.Millisecond)

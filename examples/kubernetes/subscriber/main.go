@@ -34,8 +34,12 @@ func main() {
 		Handler: func(payload []byte, stream nq.StreamDescriptor) {
 			// Handle the message here; payload is valid during the call.
 		},
+		Metrics: nq.NewDefaultMetrics(),
 	}
-	sub := nq.NewSub("tcp://:7000", opts, nq.NewDefaultMetrics())
+	sub, err := nq.NewSubscriber("tcp://:7000", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
 	if err := sub.Bind(); err != nil {
 		log.Fatal(err)
 	}
