@@ -7,9 +7,12 @@ import (
 )
 
 func ExampleParse() {
+	var hdr [codec.MaxHeaderLen]byte
 	var buf []byte
-	buf = codec.AppendFrame(buf, []byte("hello"))
-	buf = codec.AppendFrame(buf, []byte("world"))
+	for _, m := range []string{"hello", "world"} {
+		buf = append(buf, hdr[:codec.PutHeader(hdr[:], len(m))]...)
+		buf = append(buf, m...)
+	}
 	buf = buf[:len(buf)-2] // the second frame has not fully arrived yet
 
 	for {
@@ -37,8 +40,7 @@ func ExampleParse2() {
 	a, b := ring[5:], ring[:3]
 
 	f, n, _, _ := codec.Parse2(a, b, 1<<20)
-	buf := make([]byte, f.Len())
-	f.CopyTo(buf)
+	buf := append(append([]byte(nil), f.Head...), f.Tail...)
 	fmt.Printf("%q in pieces %q + %q, %d bytes consumed\n", buf, f.Head, f.Tail, n)
 	// Output:
 	// "hello" in pieces "he" + "llo", 6 bytes consumed

@@ -3,11 +3,20 @@ package codec
 import (
 	"encoding/binary"
 	"math/bits"
-	"slices"
 )
 
 // MaxHeaderLen is the longest length prefix the codec accepts (a 64-bit uvarint).
 const MaxHeaderLen = binary.MaxVarintLen64
+
+// Payload limits, shared by publishers and subscribers.
+const (
+	// DefaultMaxPayload is the default limit of one message's payload: 10
+	// MiB, as in the original nanoQ.
+	DefaultMaxPayload = 10 << 20
+	// MaxPayloadLimit is the largest payload limit an option may ask for:
+	// 1 GiB.
+	MaxPayloadLimit = 1 << 30
+)
 
 // oneByteMax is the largest payload length whose prefix is a single byte.
 const oneByteMax = 0x7f
@@ -36,19 +45,4 @@ func PutHeader(dst []byte, n int) int {
 		return 1
 	}
 	return binary.PutUvarint(dst, uint64(n))
-}
-
-// AppendFrame appends uvarint(len(payload)) followed by payload to dst and
-// returns the extended slice. When dst lacks capacity it grows once, by the
-// whole frame; when it has capacity AppendFrame does not allocate.
-func AppendFrame(dst, payload []byte) []byte {
-	n := len(payload)
-	if n <= oneByteMax {
-		dst = slices.Grow(dst, 1+n)
-		dst = append(dst, byte(n))
-		return append(dst, payload...)
-	}
-	dst = slices.Grow(dst, HeaderLen(n)+n)
-	dst = binary.AppendUvarint(dst, uint64(n))
-	return append(dst, payload...)
 }

@@ -13,13 +13,6 @@ type Frame struct {
 // Len returns the payload length.
 func (f Frame) Len() int { return len(f.Head) + len(f.Tail) }
 
-// CopyTo copies the payload into dst and returns the bytes copied, which is
-// min(len(dst), f.Len()): a short dst receives the payload's first bytes.
-func (f Frame) CopyTo(dst []byte) int {
-	n := copy(dst, f.Head)
-	return n + copy(dst[n:], f.Tail)
-}
-
 // Parse2 is Parse over the logical concatenation a‖b (the two readable halves
 // of a wrapped ring). A payload inside one segment is returned without copying;
 // a header split across the segments is decoded. n counts bytes of a‖b consumed.

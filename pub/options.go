@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/internal/errs"
 	"github.com/nanoq/nq/metrics"
 )
@@ -16,13 +17,13 @@ var ErrInvalidOptions = errs.ErrInvalidOptions
 
 // Defaults, as in the original nanoQ where it had one.
 const (
-	DefaultMaxPayload       = 10 << 20        // 10 MiB
-	DefaultKeepaliveTimeout = 5 * time.Second // idle streams close after this
+	DefaultMaxPayload       = codec.DefaultMaxPayload // 10 MiB, the subscriber's default too
+	DefaultKeepaliveTimeout = 5 * time.Second         // idle streams close after this
 	DefaultConnectTimeout   = 5 * time.Second
 
 	// MaxPayloadLimit is the largest MaxPayload an option may ask for
 	// (1 GiB), on both sides.
-	MaxPayloadLimit = 1 << 30
+	MaxPayloadLimit = codec.MaxPayloadLimit
 	// MaxBufferLimit is the largest MaxBuffer and MaxBufferTotal: 64 GiB.
 	MaxBufferLimit = 1<<36 - 1
 

@@ -1,9 +1,8 @@
 package pub
 
 import (
+	"encoding/binary"
 	"testing"
-
-	"github.com/nanoq/nq/codec"
 )
 
 // Frames a, b, c (10, 20, 30 payload bytes: 11, 21, 31 encoded) leave 40
@@ -13,7 +12,8 @@ import (
 func TestUnsentProgress(t *testing.T) {
 	var batch []byte
 	for _, n := range []int{10, 20, 30} {
-		batch = codec.AppendFrame(batch, make([]byte, n))
+		batch = binary.AppendUvarint(batch, uint64(n))
+		batch = append(batch, make([]byte, n)...)
 	}
 	var u unsent
 	u.track(batch[:30], batch[30:], 40) // split across the wrap

@@ -63,9 +63,6 @@ func (c *Conn) LingerFIN() { c.lingerFIN = true }
 // Loop returns the connection's event loop. Any goroutine.
 func (c *Conn) Loop() *Loop { return c.loop }
 
-// Handler returns the handler given to Enroll. Any goroutine.
-func (c *Conn) Handler() Handler { return c.h }
-
 // RemoteAddr returns the peer address as the enrolled net.Conn reported it.
 // Any goroutine. For a connection accepted on a unix socket it is usually
 // "@" (the peer's socket is unnamed).
@@ -75,9 +72,6 @@ func (c *Conn) RemoteAddr() net.Addr { return c.remote }
 // was not enrolled with EnrollSide, or duplicating its descriptor failed).
 // Any goroutine.
 func (c *Conn) Side() *Side { return c.side }
-
-// IsOpen reports whether the connection is open (between OnOpen and OnClose).
-func (c *Conn) IsOpen() bool { return c.open }
 
 // Writev writes bufs in order. What the socket does not take at once is copied
 // into the reactor's outbound buffer before Writev returns, so the caller may

@@ -142,11 +142,11 @@ func TestBudgetSmallestAlwaysGranted(t *testing.T) {
 	if d := b.Put(make([]byte, 100)); d.Frames != 0 || b.Cap() != bytesMinCap {
 		t.Fatalf("put on a 0 budget: %+v, cap %d", d, b.Cap())
 	}
-	if d := b.Put(make([]byte, 1000)); !d.Self || b.Len() != 1+100 {
+	if d := b.Put(make([]byte, 1000)); !d.Incoming || b.Len() != 1+100 {
 		t.Fatalf("put of a frame larger than the buffer: %+v, len %d", d, b.Len())
 	}
 	c := NewBytesIn(1<<20, g)
-	if d := c.Put(make([]byte, 1000)); !d.Self || c.Cap() != 0 {
+	if d := c.Put(make([]byte, 1000)); !d.Incoming || c.Cap() != 0 {
 		t.Fatalf("first put needing 1 KiB on a full budget: %+v, cap %d", d, c.Cap())
 	}
 }

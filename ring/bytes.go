@@ -16,8 +16,9 @@ var ErrClosed = errs.ErrClosed
 type Dropped struct {
 	Frames int
 	Bytes  int
-	// Self is true when the frame being put was itself among the dropped.
-	Self bool
+	// Incoming is true when the frame being put was itself among the
+	// dropped.
+	Incoming bool
 }
 
 // Flag bits of the head word. The low 62 bits hold a byte position.
@@ -122,29 +123,22 @@ func NewBytes(limit int) *Bytes {
 	return &Bytes{limit: uint64(limit), maxCap: c}
 }
 
-// Put appends uvarint(len(payload))‖payload as one frame. When it does not
-// fit, the oldest whole frames are dropped to make room; only while those
-// bytes are in flight (between Peek and Release) is the new frame dropped
-// instead. A frame larger than limit is dropped (Self). The result reports
-// exactly the frames and encoded bytes this call dropped.
-//
-// Put is safe for concurrent use; callers serialize on the ring's lock but
-// never wait for the consumer. Zero allocations once the ring has grown. On
-// a sealed ring Put does nothing and reports nothing (see TryPut).
-func (b *Bytes) Put(payload []byte) Dropped {
-	d, _ := b.TryPut(payload)
-	return d
-}
-
-// TryPut is Put that reports, with ok false, a ring sealed by Seal: the frame
-// was neither put nor counted as dropped.
+// TryPut appends uvarint(len(payload))‖payload as one frame, and reports
+// ok false, with nothing put or counted, on a ring sealed by Seal. When the
+// frame does not fit, the oldest whole frames are dropped to make room;
+// only while those bytes are in flight (between a Peek and Release) is the
+// new frame dropped instead. A frame larger than limit is dropped
+// (Dropped.Incoming). The result reports exactly the frames and encoded
+// bytes this call dropped. Safe for concurrent use: callers serialize on
+// the ring's lock but never wait for the consumer. Zero allocations once
+// the ring has grown.
 func (b *Bytes) TryPut(payload []byte) (d Dropped, ok bool) {
 	n := uint64(bytesHeaderLen(len(payload)) + len(payload))
 	t := b.lock()
 	switch {
 	case b.sealed:
 	case n > b.limit:
-		d, ok = Dropped{Frames: 1, Bytes: int(n), Self: true}, true
+		d, ok = Dropped{Frames: 1, Bytes: int(n), Incoming: true}, true
 	default:
 		d, t = b.put(payload, n, t)
 		ok = true
@@ -201,7 +195,7 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 	bp := b.buf.Load()
 	if bp == nil {
 		if bp = b.alloc(n); bp == nil { // the budget refused
-			return Dropped{Frames: 1, Bytes: int(n), Self: true}, t
+			return Dropped{Frames: 1, Bytes: int(n), Incoming: true}, t
 		}
 	}
 	room := min(uint64(len(*bp)), b.limit)
@@ -235,7 +229,7 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 			// written out: drop this one.
 			d.Frames++
 			d.Bytes += int(n)
-			d.Self = true
+			d.Incoming = true
 			return d, t
 		}
 		next, frames := bytesSkip(*bp, lo, need-most)

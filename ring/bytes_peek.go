@@ -1,35 +1,12 @@
 package ring
 
-// Peek takes whole frames from the head for one writev: at most max bytes,
-// or the first frame alone when it is larger than max (or max <= 0). first
-// and second are the readable bytes before and after the wrap (second is
-// empty unless the taken bytes wrap). frames is the number of frames taken.
-// The bytes stay valid and untouched by producers until Release. Returns
-// zero values when the ring is empty.
-//
-// Consumer only: one goroutine at a time, each Peek followed by Release
-// before the next. Peek never blocks and takes no lock; it panics if it
-// detects a second Peek before Release.
-func (b *Bytes) Peek(max int) (first, second []byte, frames int) {
-	first, second = b.PeekBytes(max)
-	return first, second, b.Frames()
-}
-
-// PeekBytes is Peek without the frame count, which Frames gives later.
-// When everything buffered fits in max it does not walk the frames: a
-// consumer that writes the bytes first and counts them afterwards then
-// reads their headers from its own cache, after the kernel's copy, instead
-// of missing on each header in turn before it.
-func (b *Bytes) PeekBytes(max int) (first, second []byte) {
-	first, second, busy := b.TryPeekBytes(max)
-	if busy {
-		panic("ring: Bytes.Peek called again before Release, or by two goroutines at once")
-	}
-	return first, second
-}
-
-// TryPeekBytes is PeekBytes for consumers that take turns: it takes nothing
-// and reports busy when another Peek is in flight (not yet Released or
+// TryPeekBytes takes whole frames from the head for one writev: at most
+// max bytes, or the first frame alone when it is larger than max (or max <=
+// 0). first and second are the readable bytes before and after the wrap
+// (second is empty unless the taken bytes wrap); Frames counts them later.
+// The bytes stay valid and untouched by producers until Release. It takes
+// nothing when the ring is empty, and reports busy when another Peek is in
+// flight (not yet Released or
 // given back by Unpeek). The in-flight bit, set by CAS, is what passes the
 // consumer role from one goroutine to the next, so several goroutines may
 // call TryPeekBytes; the one that took frames is the consumer until its

@@ -77,7 +77,7 @@ func bytesStress(t *testing.T, long bool) {
 			for seq := uint64(1); seq <= perProd; seq++ {
 				d := b.Put(bytesStressPayload(rng, buf, noise, id, seq))
 				dropped.Add(int64(d.Frames))
-				if d.Self {
+				if d.Incoming {
 					self.Add(1)
 				}
 				switch {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestBytesScripts(t *testing.T) {
-	self := func(n int) Dropped { return Dropped{Frames: 1, Bytes: n, Self: true} }
+	self := func(n int) Dropped { return Dropped{Frames: 1, Bytes: n, Incoming: true} }
 	oldest := func(frames, n int) Dropped { return Dropped{Frames: frames, Bytes: n} }
 	cases := []struct {
 		name  string
@@ -383,7 +383,7 @@ func TestBytesSeal(t *testing.T) {
 	if d, ok := b.TryPut(make([]byte, 10)); !ok || d != (Dropped{}) {
 		t.Fatalf("TryPut before Seal = %+v, %v; want {}, true", d, ok)
 	}
-	if d, ok := b.TryPut(make([]byte, 2000)); !ok || d != (Dropped{Frames: 1, Bytes: 2002, Self: true}) {
+	if d, ok := b.TryPut(make([]byte, 2000)); !ok || d != (Dropped{Frames: 1, Bytes: 2002, Incoming: true}) {
 		t.Fatalf("TryPut of an oversized frame = %+v, %v; want it dropped, true", d, ok)
 	}
 	b.Seal()

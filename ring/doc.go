@@ -28,7 +28,7 @@
 //     producer that needs room CASes the head forward past whole oldest
 //     frames, which it can do only while the in-flight bit is clear; while it
 //     is set the bytes [head, Peek's end) belong to the loop, and a frame
-//     that does not fit is dropped instead (Dropped.Self). Discard, while a
+//     that does not fit is dropped instead (Dropped.Incoming). Discard, while a
 //     Peek is in flight, sets a cut bit and stores in the head word the
 //     position Release must jump to.
 //   - buf: stored by producers holding the lock; the loop loads it only after

@@ -226,7 +226,7 @@ func (q *Queue) End(err error) {
 
 // Close discards what is queued and reports it; every later Get returns at
 // once with the error of the first End, or ErrClosed, and later Puts are
-// dropped (Self). A second Close returns a zero Dropped. Any goroutine; it
+// dropped (Incoming). A second Close returns a zero Dropped. Any goroutine; it
 // waits for Gets copying out of a lane to finish that frame.
 func (q *Queue) Close() (d Dropped) {
 	q.End(ErrClosed)

@@ -63,7 +63,7 @@ type Lane struct {
 // Put copies payload into the lane as one record tagged with stream. It is
 // not visible to Get until Publish. When the queue is full it drops the
 // oldest records (see Queue) and reports them, the new frame included when
-// Self is set; Bytes counts payload bytes. The new frame is dropped instead
+// Incoming is set; Bytes counts payload bytes. The new frame is dropped instead
 // of older ones only when Gets hold every lane that has records to drop,
 // this one included, or when a Get holding this lane pins the buffer space
 // it needs. Producer only; zero allocations in steady state.
@@ -72,13 +72,13 @@ func (l *Lane) Put(stream uint32, payload []byte) (d Dropped) {
 	n := len(payload)
 	rec := recordSize(n)
 	if int64(rec) > q.limit || uint64(n) > math.MaxUint32 || q.closed.Load() {
-		return Dropped{Frames: 1, Bytes: n, Self: true}
+		return Dropped{Frames: 1, Bytes: n, Incoming: true}
 	}
 	if (l.credit < int64(rec) && !q.reserve(l, int64(rec), &d)) ||
 		(l.end+rec > l.room && !l.makeRoom(rec)) {
 		d.Frames++
 		d.Bytes += n
-		d.Self = true
+		d.Incoming = true
 		return d
 	}
 	l.credit -= int64(rec)

@@ -124,7 +124,7 @@ func TestQueueDropOldest(t *testing.T) {
 	const total = 3000
 	for i := range total {
 		d := l.Put(0, queuePayload(i, 100))
-		if d.Self {
+		if d.Incoming {
 			t.Fatalf("frame %d dropped itself: %+v", i, d)
 		}
 		dropped.Frames += d.Frames
@@ -147,7 +147,7 @@ func TestQueueDropOldest(t *testing.T) {
 	mustBeEmpty(t, q)
 
 	// Larger than the whole limit: dropped at once.
-	if d := l.Put(0, make([]byte, limit)); !d.Self || d.Frames != 1 || d.Bytes != limit {
+	if d := l.Put(0, make([]byte, limit)); !d.Incoming || d.Frames != 1 || d.Bytes != limit {
 		t.Fatalf("oversize Put = %+v", d)
 	}
 }
@@ -167,7 +167,7 @@ func TestQueueDropsFromTheLargestLane(t *testing.T) {
 	for i := range 10 {
 		dd := fresh.Put(2, queuePayload(1000+i, 100))
 		d.Frames += dd.Frames
-		if dd.Self {
+		if dd.Incoming {
 			t.Fatalf("the fresh lane dropped its own frame: %+v", dd)
 		}
 	}
@@ -239,8 +239,8 @@ func TestQueueEndAndClose(t *testing.T) {
 	if d := q.Lane(0).Publish(); d.Frames != 1 || d.Bytes != 40 {
 		t.Fatalf("Publish after Close = %+v, want the frame put before", d)
 	}
-	if d := q.Lane(1).Put(0, buf); !d.Self {
-		t.Fatalf("Put after Close = %+v, want Self", d)
+	if d := q.Lane(1).Put(0, buf); !d.Incoming {
+		t.Fatalf("Put after Close = %+v, want Incoming", d)
 	}
 	if d := q.Close(); d != (Dropped{}) {
 		t.Fatalf("second Close = %+v", d)

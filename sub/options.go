@@ -21,8 +21,8 @@ var ErrInvalidOptions = errs.ErrInvalidOptions
 var ErrHandlerSet = errors.New("nanoq: receive unavailable: a handler is set")
 
 // DefaultMaxPayload is the default limit of one message's payload: 10 MiB, as
-// in the original nanoQ.
-const DefaultMaxPayload = 10 << 20
+// in the original nanoQ (the publisher's default too).
+const DefaultMaxPayload = codec.DefaultMaxPayload
 
 // DefaultFrameTimeout is the default bound on completing a frame once it
 // started.
@@ -35,7 +35,7 @@ const DefaultMaxConnectionAgeGrace = 10 * time.Second
 // Upper bounds of the options: MaxPayload at most 1 GiB, QueueBytes at most
 // 64 GiB.
 const (
-	MaxPayloadLimit = 1 << 30
+	MaxPayloadLimit = codec.MaxPayloadLimit
 	MaxQueueBytes   = 1<<36 - 1
 )
 

@@ -51,6 +51,3 @@ func (b *Backoff) ceiling() time.Duration {
 
 // Reset starts a new series: the next delay is at most Min again.
 func (b *Backoff) Reset() { b.attempt = 0 }
-
-// Attempt returns how many times Next was called since the last Reset.
-func (b *Backoff) Attempt() int { return b.attempt }
