@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/internal/errs"
 )
 
@@ -133,7 +134,7 @@ func NewBytes(limit int) *Bytes {
 // the ring's lock but never wait for the consumer. Zero allocations once
 // the ring has grown.
 func (b *Bytes) TryPut(payload []byte) (d Dropped, ok bool) {
-	n := uint64(bytesHeaderLen(len(payload)) + len(payload))
+	n := uint64(codec.HeaderLen(len(payload)) + len(payload))
 	t := b.lock()
 	switch {
 	case b.sealed:

@@ -1,29 +1,20 @@
 package ring
 
-import "encoding/binary"
+import "github.com/nanoq/nq/codec"
 
 // Frame helpers over a power-of-two buffer addressed by free-running
-// positions (index = pos & (len(p)-1)). Frames are uvarint(len)‖payload,
-// exactly as encoding/binary writes them.
-
-// bytesHeaderLen returns the size of uvarint(n).
-func bytesHeaderLen(n int) int {
-	h := 1
-	for ; n >= 0x80; n >>= 7 {
-		h++
-	}
-	return h
-}
+// positions (index = pos & (len(p)-1)). Frames are codec's: uvarint(len)‖
+// payload; what is ring-specific is only the wrap.
 
 // bytesWrite writes uvarint(len(payload))‖payload at position pos.
 func bytesWrite(p []byte, pos uint64, payload []byte) {
 	size := uint64(len(p))
 	i := pos & (size - 1)
-	if size-i >= binary.MaxVarintLen64 {
-		i += uint64(binary.PutUvarint(p[i:], uint64(len(payload))))
+	if size-i >= codec.MaxHeaderLen {
+		i += uint64(codec.PutHeader(p[i:], len(payload)))
 	} else { // the header may cross the wrap
-		var hdr [binary.MaxVarintLen64]byte
-		h := binary.PutUvarint(hdr[:], uint64(len(payload)))
+		var hdr [codec.MaxHeaderLen]byte
+		h := codec.PutHeader(hdr[:], len(payload))
 		bytesCopyIn(p, i, hdr[:h])
 		i += uint64(h)
 	}
@@ -45,7 +36,7 @@ func bytesFrameLen(p []byte, pos uint64) uint64 {
 		return uint64(c) + 1
 	}
 	x := uint64(c & 0x7f)
-	for k := uint64(1); k < binary.MaxVarintLen64; k++ {
+	for k := uint64(1); k < codec.MaxHeaderLen; k++ {
 		c = p[(pos+k)&mask]
 		x |= uint64(c&0x7f) << (7 * k)
 		if c < 0x80 {

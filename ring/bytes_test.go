@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/nanoq/nq/codec"
 )
 
 func TestBytesScripts(t *testing.T) {
@@ -219,7 +221,7 @@ func TestBytesFrameAtEveryWrapPosition(t *testing.T) {
 				if got := bytesFrameLen(p, uint64(start)); got != uint64(len(want)) {
 					t.Fatalf("frame length %d, want %d", got, len(want))
 				}
-				if got := bytesHeaderLen(n); got != len(want)-n {
+				if got := codec.HeaderLen(n); got != len(want)-n {
 					t.Fatalf("header length %d, want %d", got, len(want)-n)
 				}
 				got := make([]byte, len(want))
