@@ -61,5 +61,9 @@ func dialTCP(network, hostport string, timeout time.Duration) (c net.Conn, ok bo
 	f := os.NewFile(uintptr(fd), "nanoq-dial")
 	c, err = net.FileConn(f) // a duplicate, in non-blocking mode and Go's poller
 	f.Close()
+	if err == nil && c.RemoteAddr() == nil { // the peer reset it already: no getpeername
+		c.Close()
+		err = &net.OpError{Op: "dial", Net: network, Addr: net.TCPAddrFromAddrPort(ap), Err: os.NewSyscallError("connect", unix.ECONNRESET)}
+	}
 	return c, true, err
 }

@@ -42,7 +42,7 @@ type loopState struct {
 	retry    *reactor.Task // look at blocked streams again
 	timer    *time.Timer   // posts retry
 
-	conns      []*link // open connections on this loop
+	conns      reactor.Set[*link] // open connections on this loop
 	blocked    []*link
 	delay      time.Duration // current retry delay without progress
 	armed      bool          // timer set
@@ -64,19 +64,10 @@ func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
 	return ls
 }
 
-func (ls *loopState) add(s *link) {
-	s.slot = len(ls.conns)
-	ls.conns = append(ls.conns, s)
-}
+func (ls *loopState) add(l *link) { ls.conns.Add(l) }
 
 func (ls *loopState) remove(s *link) {
-	last := len(ls.conns) - 1
-	if s.slot <= last && ls.conns[s.slot] == s {
-		ls.conns[s.slot] = ls.conns[last]
-		ls.conns[s.slot].slot = s.slot
-		ls.conns[last] = nil
-		ls.conns = ls.conns[:last]
-	}
+	ls.conns.Remove(s)
 	if s.blocked {
 		s.blocked = false
 		for i, b := range ls.blocked {
@@ -89,16 +80,12 @@ func (ls *loopState) remove(s *link) {
 }
 
 func (ls *loopState) flushEvery() {
-	// Backwards: a write error closes a connection inside flushNow, and
-	// OnClose then swaps the last connection into its slot.
-	for i := len(ls.conns) - 1; i >= 0; i-- {
-		if i >= len(ls.conns) {
-			continue
-		}
-		if l := ls.conns[i]; !l.blocked && l.s.ring.Len() > 0 {
+	// A write error closes a connection inside flushNow: Each allows that.
+	ls.conns.Each(func(l *link) {
+		if !l.blocked && l.s.ring.Len() > 0 {
 			l.flushNow()
 		}
-	}
+	})
 }
 
 // flushNow writes buffered frames while the reactor takes them. Runs on the

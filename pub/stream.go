@@ -105,7 +105,7 @@ type link struct {
 	lastOB       int
 	obCharged    int  // outbound bytes charged to the memory budget
 	congested    bool // the last writev left bytes in the reactor (see pressureBatch)
-	slot         int  // index in loopState.conns
+	slot         int  // index in loopState.conns (SetIndex)
 }
 
 func newLink(s *stream) *link {
@@ -297,3 +297,6 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	}
 	s.p.dialer.request(s)
 }
+
+// SetIndex is where the link keeps its index in its loop's reactor.Set.
+func (l *link) SetIndex() *int { return &l.slot }

@@ -29,7 +29,7 @@ type conn struct {
 	held         int     // PendingBytes budget held for pending's buffer
 	pendingSince int64   // Subscriber.clock when the partial frame started
 	lastSeen     int64   // Subscriber.clock when the connection opened or a frame last completed
-	slot         int     // index in loopState.conns
+	slot         int     // index in loopState.conns (SetIndex)
 	dead         bool    // bad input seen: ignore further data until OnClose
 	discarding   bool    // OnClose is reading what the kernel still held: count it, deliver nothing
 	discarded    ring.Dropped
@@ -285,3 +285,7 @@ func headerLen(p []byte) int {
 func startCap(have, need int) int {
 	return have + min(need, max(have, 512))
 }
+
+// SetIndex is where the connection keeps its index in its loop's
+// reactor.Set.
+func (c *conn) SetIndex() *int { return &c.slot }

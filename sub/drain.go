@@ -122,7 +122,7 @@ const (
 func (l *loopState) drainAllConns() {
 	now := l.s.clock.Load()
 	n := 0
-	for _, c := range l.conns {
+	for _, c := range l.conns.All() {
 		if c.draining || c.dead {
 			continue
 		}

@@ -15,7 +15,7 @@ type loopState struct {
 	sweep    *reactor.Task // closeIdle
 	drainAll *reactor.Task // drainAll (Drain)
 	trim     *reactor.Task // gives the receive queue's memory back; nil with a Handler
-	conns    []*conn
+	conns    reactor.Set[*conn]
 	// scratch receives what a closing connection's kernel still held
 	// (conn.discardRest); allocated on the first such close.
 	scratch []byte
@@ -31,38 +31,20 @@ func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {
 	return ls
 }
 
-func (l *loopState) add(c *conn) {
-	c.slot = len(l.conns)
-	l.conns = append(l.conns, c)
-}
-
-func (l *loopState) remove(c *conn) {
-	last := len(l.conns) - 1
-	if c.slot > last || l.conns[c.slot] != c {
-		return
-	}
-	l.conns[c.slot] = l.conns[last]
-	l.conns[c.slot].slot = c.slot
-	l.conns[last] = nil
-	l.conns = l.conns[:last]
-}
+func (l *loopState) add(c *conn)    { l.conns.Add(c) }
+func (l *loopState) remove(c *conn) { l.conns.Remove(c) }
 
 // closeIdle runs on the loop: it closes connections silent for longer than
 // KeepaliveTimeout, and those inside a frame for longer than FrameTimeout.
-// It walks backwards because a close may remove the current element at once
-// (swapping in one already visited).
+// A close removes the connection at once, which Set.Each allows.
 func (l *loopState) closeIdle() {
 	ka, ft := int64(l.s.opts.KeepaliveTimeout), int64(l.s.opts.FrameTimeout)
 	grace := int64(l.s.opts.MaxConnectionAgeGrace)
 	now := l.s.clock.Load()
-	for i := len(l.conns) - 1; i >= 0; i-- {
-		if i >= len(l.conns) {
-			continue
-		}
-		c := l.conns[i]
+	l.conns.Each(func(c *conn) {
 		switch {
 		case c.dead:
-			continue
+			return
 		case ka > 0 && now-c.lastSeen > ka:
 			l.s.log.Infof("stream %d from %s: silent for %v, closing", c.desc, c.remote(), l.s.opts.KeepaliveTimeout)
 		case (c.pending != nil || c.proxyWait) && now-c.pendingSince > ft:
@@ -73,13 +55,13 @@ func (l *loopState) closeIdle() {
 			l.s.log.Debugf("stream %d from %s: older than MaxConnectionAge: draining", c.desc, c.remote())
 			c.m.Rotated()
 			c.startDrain(now)
-			continue
+			return
 		default:
-			continue
+			return
 		}
 		c.dead = true
 		c.rc.Close() // OnClose counts a cut frame
-	}
+	})
 }
 
 // trimPeriod is how often each loop trims its lane of the receive queue.
