@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/nanoq/nq/internal/bufpool"
 )
 
 // Budget bounds the memory of a set of Bytes rings (those made by
@@ -41,7 +43,7 @@ type Budget struct {
 	onDrop  func(Dropped)
 
 	mu      sync.Mutex
-	classes [bytesMaxClass + 1]*Bytes // per buffer-size class, a list of member rings
+	classes [bufpool.MaxShift + 1]*Bytes // per buffer-size class, a list of member rings
 }
 
 // budgetLink is a ring's place in one budget's class list. Guarded by that
@@ -168,7 +170,7 @@ func (g *Budget) reclaim(b *Bytes, c uint64) bool {
 	var cand [4]*Bytes
 	n := 0
 	g.mu.Lock()
-	for k := bytesMaxClass; k > bits.TrailingZeros64(c) && n < len(cand); k-- {
+	for k := bufpool.MaxShift; k > bits.TrailingZeros64(c) && n < len(cand); k-- {
 		for v := g.classes[k]; v != nil && n < len(cand); v = v.links[g.level].next {
 			if v != b {
 				cand[n] = v
@@ -215,7 +217,7 @@ func (b *Bytes) tryShrink() bool {
 		d = Dropped{Frames: frames, Bytes: int(next - lo)}
 		lo, b.cachedHead = next, next
 	}
-	nb := bytesPoolGet(half)
+	nb := bufpool.Get(int(half))
 	bytesCopyRange(*nb, *bp, lo, t)
 	b.buf.Store(nb)
 	b.retire(bp)

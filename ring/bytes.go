@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nanoq/nq/codec"
+	"github.com/nanoq/nq/internal/bufpool"
 	"github.com/nanoq/nq/internal/errs"
 )
 
@@ -114,7 +115,7 @@ type Bytes struct {
 // two up to limit, and gives memory back to a pool (Free). It panics unless
 // 0 < limit <= 1 TiB.
 func NewBytes(limit int) *Bytes {
-	if limit <= 0 || uint64(limit) > 1<<bytesMaxClass {
+	if limit <= 0 || uint64(limit) > 1<<bufpool.MaxShift {
 		panic("ring: NewBytes: limit out of range")
 	}
 	c := uint64(1)

@@ -1,6 +1,10 @@
 package ring
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/nanoq/nq/internal/bufpool"
+)
 
 // Memory management and Discard: the producer-side operations that replace
 // the buffer or move the head without adding a frame.
@@ -16,7 +20,7 @@ func (b *Bytes) alloc(n uint64) *[]byte {
 	if !b.reserve(c, c <= bytesMinCap) {
 		return nil
 	}
-	bp := bytesPoolGet(c)
+	bp := bufpool.Get(int(c))
 	b.buf.Store(bp)
 	b.recharge(c)
 	return bp
@@ -35,7 +39,7 @@ func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
 	if !b.reserve(c, false) {
 		return nil
 	}
-	bp := bytesPoolGet(c)
+	bp := bufpool.Get(int(c))
 	bytesCopyRange(*bp, *old, lo, t)
 	b.buf.Store(bp)
 	b.retire(old)
@@ -49,7 +53,7 @@ func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
 func (b *Bytes) retire(old *[]byte) {
 	switch {
 	case b.head.Load()&bytesInFlight == 0:
-		bytesPoolPut(old)
+		bufpool.Put(old)
 	case b.retired == nil:
 		b.retired = old
 	default:
@@ -62,7 +66,7 @@ func (b *Bytes) retire(old *[]byte) {
 // Peek that starts later loads the current buffer. Caller holds the lock.
 func (b *Bytes) recycleRetired() {
 	if b.head.Load()&bytesInFlight == 0 {
-		bytesPoolPut(b.retired)
+		bufpool.Put(b.retired)
 		b.retired = nil
 	}
 }
@@ -91,7 +95,7 @@ func (b *Bytes) free(t uint64) bool {
 		return false
 	}
 	if b.retired != nil {
-		bytesPoolPut(b.retired) // nothing is in flight
+		bufpool.Put(b.retired) // nothing is in flight
 		b.retired = nil
 	}
 	bp := b.buf.Load()
@@ -105,7 +109,7 @@ func (b *Bytes) free(t uint64) bool {
 	// bytesInFlight (it needs tail != head) and read the buffer: a Peek
 	// that saw frames earlier fails its CAS, the head having moved since.
 	b.buf.Store(nil)
-	bytesPoolPut(bp)
+	bufpool.Put(bp)
 	b.recharge(0)
 	return true
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"sync/atomic"
+
+	"github.com/nanoq/nq/internal/bufpool"
 )
 
 // laneLocked is the consumers' lock bit in Lane.free.
@@ -158,7 +160,7 @@ func (l *Lane) makeRoom(rec uint64) bool {
 	// old goes back to the pool unless a Get holds the lane now: the GC
 	// gets it then.
 	if old != nil && len(*old) <= lanePooled && l.free.Load()&laneLocked == 0 {
-		bytesPoolPut(old)
+		bufpool.Put(old)
 	}
 	return true
 }
@@ -169,7 +171,7 @@ func (l *Lane) resize(lo, size uint64) (old *[]byte) {
 	old = l.mem
 	var nb *[]byte
 	if size > 0 {
-		nb = bytesPoolGet(size)
+		nb = bufpool.Get(int(size))
 		if old != nil {
 			bytesCopyRange(*nb, *old, lo, l.end)
 		}
@@ -209,6 +211,6 @@ func (l *Lane) Trim() {
 	}
 	l.unlock(f)
 	if old != nil && len(*old) <= lanePooled {
-		bytesPoolPut(old) // after the unlock: a Get loads the new buffer
+		bufpool.Put(old) // after the unlock: a Get loads the new buffer
 	}
 }

@@ -2,61 +2,43 @@ package sub
 
 import (
 	"errors"
-	"math/bits"
-	"sync"
+
+	"github.com/nanoq/nq/internal/bufpool"
 )
 
-// buffer holds a partial frame between traffic events. Buffers come from
-// size-classed pools (powers of two from 512 B to 1 MiB), so steady-state
-// reassembly allocates nothing and an idle connection holds no buffer.
-type buffer struct {
-	b []byte
-}
-
+// Partial frames wait between traffic events in buffers from bufpool for
+// sizes from 512 B to 1 MiB (powers of two), so steady-state reassembly
+// allocates nothing and an idle connection holds no buffer; larger ones
+// are allocated to size and left to the GC.
 const (
 	minClassShift = 9  // 512 B
-	maxClassShift = 20 // 1 MiB; larger buffers are left to the GC
+	maxClassShift = 20 // 1 MiB
 )
 
-var bufPools [maxClassShift - minClassShift + 1]sync.Pool
-
-func classOf(n int) int {
-	if n <= 1<<minClassShift {
-		return 0
+// getBuffer returns an empty buffer with capacity bufferCap(n).
+func getBuffer(n int) *[]byte {
+	if n > 1<<maxClassShift {
+		b := make([]byte, 0, n)
+		return &b
 	}
-	return bits.Len(uint(n-1)) - minClassShift
+	p := bufpool.Get(max(n, 1<<minClassShift))
+	*p = (*p)[:0]
+	return p
 }
 
-// getBuffer returns an empty buffer with capacity at least n.
-func getBuffer(n int) *buffer {
-	c := classOf(n)
-	if c < len(bufPools) {
-		if v, ok := bufPools[c].Get().(*buffer); ok {
-			return v
-		}
-		return &buffer{b: make([]byte, 0, 1<<(c+minClassShift))}
-	}
-	return &buffer{b: make([]byte, 0, n)}
-}
-
-// release returns b to its pool; b must not be used afterwards. Nil-safe.
-func (b *buffer) release() {
-	if b == nil {
-		return
-	}
-	c := classOf(cap(b.b))
-	if c < len(bufPools) && cap(b.b) == 1<<(c+minClassShift) {
-		b.b = b.b[:0]
-		bufPools[c].Put(b)
+// releaseBuffer gives p back (nil-safe); p must not be used afterwards.
+func releaseBuffer(p *[]byte) {
+	if p != nil && cap(*p) <= 1<<maxClassShift {
+		bufpool.Put(p)
 	}
 }
 
 // bufferCap is the capacity getBuffer(n) returns.
 func bufferCap(n int) int {
-	if c := classOf(n); c < len(bufPools) {
-		return 1 << (c + minClassShift)
+	if n > 1<<maxClassShift {
+		return n
 	}
-	return n
+	return bufpool.Size(max(n, 1<<minClassShift))
 }
 
 // pendingCost is what a partial-frame buffer of capacity size takes from
@@ -79,7 +61,7 @@ func (c *conn) appendPending(src []byte, start, total int) error {
 	b := c.pending
 	n, have := 0, 0
 	if b != nil {
-		n, have = len(b.b), cap(b.b)
+		n, have = len(*b), cap(*b)
 	} else {
 		c.pendingSince = c.s.clock.Load()
 	}
@@ -93,12 +75,12 @@ func (c *conn) appendPending(src []byte, start, total int) error {
 		c.held = cost
 		nb := getBuffer(want)
 		if b != nil {
-			nb.b = append(nb.b, b.b...)
-			b.release()
+			*nb = append(*nb, *b...)
+			releaseBuffer(b)
 		}
 		b = nb
 	}
-	b.b = append(b.b, src...)
+	*b = append(*b, src...)
 	c.pending = b
 	return nil
 }
@@ -106,7 +88,7 @@ func (c *conn) appendPending(src []byte, start, total int) error {
 // releasePending gives the partial frame's buffer back, and its budget.
 // Event-loop only.
 func (c *conn) releasePending() {
-	c.pending.release()
+	releaseBuffer(c.pending)
 	c.pending = nil
 	if c.held != 0 {
 		c.s.pendingHeld.Add(-int64(c.held))

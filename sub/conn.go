@@ -25,7 +25,7 @@ type conn struct {
 	lane         *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
 	full         ring.Dropped // frames the queue dropped during this traffic event
 	opened       time.Time
-	pending      *buffer // a partial frame (header and what arrived of its payload); nil when none
+	pending      *[]byte // a partial frame (header and what arrived of its payload); nil when none
 	held         int     // PendingBytes budget held for pending's buffer
 	pendingSince int64   // Subscriber.clock when the partial frame started
 	lastSeen     int64   // Subscriber.clock when the connection opened or a frame last completed
@@ -82,8 +82,8 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 		c.discardRest(rc)
 	}
 	if c.pending != nil {
-		c.m.Lost(metrics.Truncated, 1, len(c.pending.b))
-		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(c.pending.b))
+		c.m.Lost(metrics.Truncated, 1, len((*c.pending)))
+		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len((*c.pending)))
 	}
 	c.releasePending()
 	c.s.loops[rc.Loop().Index()].remove(c)
@@ -155,7 +155,7 @@ func (c *conn) feed(data []byte) (msgs, size int, err error) {
 		if data, done, err = c.fill(data, max); !done {
 			return 0, 0, err
 		}
-		p, _, _, _ := codec.Parse(c.pending.b, max)
+		p, _, _, _ := codec.Parse((*c.pending), max)
 		c.deliver(p)
 		msgs, size = 1, len(p)
 		c.releasePending()
@@ -184,7 +184,7 @@ func (c *conn) feed(data []byte) (msgs, size int, err error) {
 // is complete.
 func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 	for {
-		_, n, need, err := codec.Parse(c.pending.b, max)
+		_, n, need, err := codec.Parse((*c.pending), max)
 		switch {
 		case err != nil:
 			return nil, false, err
@@ -192,15 +192,15 @@ func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 			return data, true, nil
 		case len(data) == 0:
 			return nil, false, nil
-		case headerLen(c.pending.b) == 0:
+		case headerLen((*c.pending)) == 0:
 			// The length prefix is still incomplete: take one more byte.
-			if err := c.appendPending(data[:1], 0, len(c.pending.b)+1); err != nil {
+			if err := c.appendPending(data[:1], 0, len((*c.pending))+1); err != nil {
 				return nil, false, err
 			}
 			data = data[1:]
 		default:
 			k := min(need, len(data))
-			if err := c.appendPending(data[:k], 0, len(c.pending.b)+need); err != nil {
+			if err := c.appendPending(data[:k], 0, len((*c.pending))+need); err != nil {
 				return nil, false, err
 			}
 			data = data[k:]
@@ -258,7 +258,7 @@ func (c *conn) fail(err error) {
 	case errors.Is(err, errPendingBudget):
 		reason = metrics.Truncated
 		if c.pending != nil {
-			n = len(c.pending.b)
+			n = len((*c.pending))
 		}
 	}
 	c.m.Lost(reason, 1, n)

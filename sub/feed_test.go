@@ -121,8 +121,8 @@ func TestFeedNoEagerAllocation(t *testing.T) {
 	if _, _, err := c.feed(claim); err != nil {
 		t.Fatal(err)
 	}
-	if c.pending == nil || cap(c.pending.b) > 4096 {
-		t.Fatalf("pending capacity %d after 100 bytes of a 10 MiB frame", cap(c.pending.b))
+	if c.pending == nil || cap((*c.pending)) > 4096 {
+		t.Fatalf("pending capacity %d after 100 bytes of a 10 MiB frame", cap((*c.pending)))
 	}
 	// Feeding the frame in 64 KiB pieces keeps capacity within 2x of what arrived.
 	rest := frame(make([]byte, 10<<20))[100:]
@@ -132,8 +132,8 @@ func TestFeedNoEagerAllocation(t *testing.T) {
 			t.Fatal(err)
 		}
 		rest = rest[n:]
-		if c.pending != nil && cap(c.pending.b) > 2*len(c.pending.b)+64<<10 {
-			t.Fatalf("capacity %d for %d bytes received", cap(c.pending.b), len(c.pending.b))
+		if c.pending != nil && cap((*c.pending)) > 2*len((*c.pending))+64<<10 {
+			t.Fatalf("capacity %d for %d bytes received", cap((*c.pending)), len((*c.pending)))
 		}
 	}
 	if c.pending != nil {
