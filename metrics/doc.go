@@ -39,6 +39,7 @@
 //	nanoq_pub_streams                      gauge      addr          publisher streams (one per stream key) open now
 //	nanoq_pub_target_streams               gauge      addr, target  streams connected now to each address addr resolved to
 //	nanoq_pub_handovers_total              counter    addr          connections the subscriber closed gracefully (draining), redialed at once
+//	nanoq_pub_direct_writes_total          counter    addr, result  writes Publish made itself on an idle stream: all, part or none taken by the socket
 //	nanoq_pub_stream_duration_seconds      histogram  addr          lifetime of closed publisher streams
 //	nanoq_pub_buffered_bytes               gauge      addr          bytes published and not yet written to a socket
 //	nanoq_sub_messages_total               counter    addr          messages received and delivered to the handler or queued

@@ -14,6 +14,7 @@ const (
 	labelPeer   = "peer"
 	labelTarget = "target"
 	labelReason = "reason"
+	labelResult = "result"
 )
 
 // durationBuckets are the upper bounds, in seconds, of the stream-duration
@@ -47,6 +48,7 @@ type side struct {
 	peerStreams         *prometheus.GaugeVec   // subscriber side only: labels addr, peer
 	targets             *prometheus.GaugeVec   // publisher side only: labels addr, target
 	handOvers           *prometheus.CounterVec // publisher side only
+	directWrites        *prometheus.CounterVec // publisher side only
 	drains, rotated     *prometheus.CounterVec // subscriber side only
 	drainsBegun         *prometheus.CounterVec // subscriber side only
 	reasons             []Reason               // resolved eagerly by handles
@@ -100,6 +102,8 @@ func newPub(r *registrar) *side {
 			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
 		handOvers: counterVec(r, sub, "handovers_total",
 			"Connections towards addr that the subscriber closed gracefully (draining: a restart or a rotation by age), redialed at once.", labelAddr),
+		directWrites: counterVec(r, sub, "direct_writes_total",
+			"Writes towards addr made by Publish itself on an idle stream (no event-loop wake-up), by result: all (the socket took the batch), part (the loop writes the rest), none (the socket was full: the loop writes it).", labelAddr, labelResult),
 		targets: gaugeVec(r, sub, "target_streams",
 			"Publisher streams towards addr connected now to each address it resolved to (label target).", labelAddr, labelTarget),
 		unacked: counterVec(r, sub, "unacked_bytes_total",

@@ -72,6 +72,7 @@ func TestFamilies(t *testing.T) {
 		{"nanoq_pub_stream_duration_seconds", hist, one},
 		{"nanoq_pub_buffered_bytes", gauge, one},
 		{"nanoq_pub_handovers_total", counter, one},
+		{"nanoq_pub_direct_writes_total", counter, []string{"addr", "result"}},
 		{"nanoq_pub_target_streams", gauge, target},
 		{"nanoq_sub_messages_total", counter, one},
 		{"nanoq_sub_bytes_total", counter, one},

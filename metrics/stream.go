@@ -18,15 +18,16 @@ type Stream struct {
 	streams      prometheus.Gauge
 	duration     prometheus.Observer
 	buffered     prometheus.Gauge
-	reconnects   prometheus.Counter // nil on subscriber handles
-	dialFailures prometheus.Counter // nil on subscriber handles
-	unacked      prometheus.Counter // nil on subscriber handles
-	handOvers    prometheus.Counter // nil on subscriber handles
-	drainsBegun  prometheus.Counter // nil on publisher handles
-	drains       prometheus.Counter // nil on publisher handles
-	rotated      prometheus.Counter // nil on publisher handles
-	acceptErrors prometheus.Counter // nil on publisher handles
-	side         *side              // to resolve the children of rarer reasons
+	reconnects   prometheus.Counter    // nil on subscriber handles
+	dialFailures prometheus.Counter    // nil on subscriber handles
+	unacked      prometheus.Counter    // nil on subscriber handles
+	handOvers    prometheus.Counter    // nil on subscriber handles
+	direct       [3]prometheus.Counter // DirectAll, DirectPart, DirectNone; nil on subscriber handles
+	drainsBegun  prometheus.Counter    // nil on publisher handles
+	drains       prometheus.Counter    // nil on publisher handles
+	rotated      prometheus.Counter    // nil on publisher handles
+	acceptErrors prometheus.Counter    // nil on publisher handles
+	side         *side                 // to resolve the children of rarer reasons
 	addr         string
 
 	// lost[r] is set at creation for the side's usual reasons and by the
@@ -73,6 +74,9 @@ func newStream(sd *side, addr string) *Stream {
 		s.dialFailures = sd.dialFailures.WithLabelValues(addr)
 		s.unacked = sd.unacked.WithLabelValues(addr)
 		s.handOvers = sd.handOvers.WithLabelValues(addr)
+		for r, v := range directResults {
+			s.direct[r] = sd.directWrites.WithLabelValues(addr, v)
+		}
 	}
 	if sd.drains != nil {
 		s.drains = sd.drains.WithLabelValues(addr)
@@ -182,6 +186,24 @@ func (s *Stream) Buffered(delta int) {
 		return
 	}
 	s.buffered.Add(float64(delta))
+}
+
+// Results of a direct write (DirectWrite), label result of
+// nanoq_pub_direct_writes_total.
+const (
+	DirectAll  = iota // the socket took the whole batch
+	DirectPart        // it took part: the event loop writes the rest
+	DirectNone        // it took nothing: the event loop writes the batch
+)
+
+var directResults = [...]string{DirectAll: "all", DirectPart: "part", DirectNone: "none"}
+
+// DirectWrite counts one write made by Publish itself, with its result
+// (DirectAll, DirectPart, DirectNone). Nothing on a subscriber's handle.
+func (s *Stream) DirectWrite(result int) {
+	if s != nil && s.direct[result] != nil {
+		s.direct[result].Inc()
+	}
 }
 
 // HandedOver counts one publisher connection its subscriber closed

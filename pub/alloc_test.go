@@ -49,7 +49,8 @@ func TestDirectWriteAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	p := newPub(t, url(s), Options{NoDelay: true})
+	m, reg := nettest.NewMetrics(t)
+	p := newPub(t, url(s), Options{NoDelay: true, Metrics: m})
 	payload := make([]byte, 100)
 	h := p.Stream("k")
 	one := func() {
@@ -57,11 +58,11 @@ func TestDirectWriteAllocs(t *testing.T) {
 		<-got // idle again before the next one
 	}
 	one()
-	before := p.direct.writes.Load()
+	before := directWrites(t, reg, "")
 	if n := testing.AllocsPerRun(500, one); n != 0 {
 		t.Fatalf("%v allocations per directly written Publish", n)
 	}
-	if d := p.direct.writes.Load() - before; d < 250 {
+	if d := directWrites(t, reg, "") - before; d < 250 {
 		t.Fatalf("%d of 501 messages written directly: the test did not exercise direct writes", d)
 	}
 }

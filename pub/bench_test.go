@@ -48,7 +48,7 @@ func BenchmarkPublish(b *testing.B) {
 			// every burst.
 			const burst = 512
 			var inPublish time.Duration
-			direct0 := p.direct.writes.Load()
+			direct0 := directWrites(b, reg, "")
 			b.ReportAllocs()
 			b.SetBytes(int64(len(payload)))
 			for i := 0; i < b.N; i += burst {
@@ -63,7 +63,7 @@ func BenchmarkPublish(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(inPublish.Nanoseconds())/float64(b.N), "publish-ns")
-			b.ReportMetric(float64(p.direct.writes.Load()-direct0)/float64(b.N), "direct/msg")
+			b.ReportMetric(float64(directWrites(b, reg, "")-direct0)/float64(b.N), "direct/msg")
 		})
 	}
 	b.Run("flat-out", func(b *testing.B) {
@@ -184,6 +184,8 @@ func benchLatency(b *testing.B, opts Options) {
 	}
 	s.Bind()
 	defer s.Close()
+	m, reg := nettest.NewMetrics(b)
+	opts.Metrics = m
 	p := newPub(b, url(s), opts)
 	payload := make([]byte, 100)
 	p.Publish(bg, payload, "k")
@@ -206,5 +208,5 @@ func benchLatency(b *testing.B, opts Options) {
 	q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) }
 	b.ReportMetric(q(0.5), "p50-µs")
 	b.ReportMetric(q(0.99), "p99-µs")
-	b.ReportMetric(float64(p.direct.writes.Load())/float64(b.N+1), "direct/msg")
+	b.ReportMetric(float64(directWrites(b, reg, ""))/float64(b.N+1), "direct/msg")
 }

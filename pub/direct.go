@@ -1,7 +1,6 @@
 package pub
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/nanoq/nq/metrics"
@@ -27,14 +26,6 @@ const (
 	directGap   = 20 * time.Microsecond
 	directBurst = 32
 )
-
-// directStats counts direct writes, for tests and benchmarks: each is one
-// system call already, so an atomic add is noise. Any goroutine.
-type directStats struct {
-	writes  atomic.Int64 // Side.Writev calls
-	partial atomic.Int64 // the socket took part of the batch: handed to the loop
-	full    atomic.Int64 // the socket took nothing (or failed): back to the ring
-}
 
 // directAllowed takes a direct write's turn at now (ns since the
 // Publisher's epoch), or reports false. The rate limit is a virtual
@@ -93,23 +84,23 @@ func (l *link) writeDirect() bool {
 	// An error (the peer reset) shows on the loop as well, which closes
 	// and redials; the frames wait in the ring meanwhile.
 	n, _ := side.Writev(first, second)
-	s.p.direct.writes.Add(1)
 	switch {
 	case n == total:
+		s.p.m.DirectWrite(metrics.DirectAll)
 		frames := s.ring.Frames()
 		s.ring.Release()
 		side.Finish(false)
 		s.p.m.Transferred(frames, total)
 		return s.ring.Len() == 0
 	case n == 0:
-		s.p.direct.full.Add(1)
+		s.p.m.DirectWrite(metrics.DirectNone)
 		l.giveBack()
 		side.Finish(false)
 		return false
 	}
 	// The socket took part of the batch: the rest must follow before any
 	// other byte, so the loop takes it over, still in flight.
-	s.p.direct.partial.Add(1)
+	s.p.m.DirectWrite(metrics.DirectPart)
 	l.heldDone = n
 	if side.Finish(true) {
 		return false

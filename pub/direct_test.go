@@ -77,7 +77,7 @@ func TestDirectWriteIdleStream(t *testing.T) {
 					}
 				}
 			}
-			writes := p.direct.writes.Load()
+			writes := directWrites(t, reg, "")
 			t.Logf("%d of %d messages written directly", writes, n)
 			if tc.wantSome && writes < n/2 {
 				t.Fatalf("%d of %d messages written directly, want most", writes, n)
@@ -119,8 +119,8 @@ func TestDirectWriteFullSocket(t *testing.T) {
 			time.Sleep(100 * time.Microsecond) // let the loop go idle: direct writes resume
 		}
 	}
-	full := p.direct.partial.Load() + p.direct.full.Load()
-	t.Logf("direct writes %d, partial %d, took nothing %d", p.direct.writes.Load(), p.direct.partial.Load(), p.direct.full.Load())
+	full := directWrites(t, reg, "part") + directWrites(t, reg, "none")
+	t.Logf("direct writes %d, partial %d, took nothing %d", directWrites(t, reg, ""), directWrites(t, reg, "part"), directWrites(t, reg, "none"))
 	if full == 0 {
 		t.Fatal("no direct write met the full socket: the test did not exercise it")
 	}
@@ -247,7 +247,7 @@ func TestDirectWriteStress(t *testing.T) {
 		time.Sleep(time.Millisecond) // the subscriber has no "all read" signal
 	}
 	t.Logf("published %d, sent %v, lost %v, received %d; direct writes %d (partial %d, none taken %d)",
-		writers*perW, sent, lost, got.Load(), p.direct.writes.Load(), p.direct.partial.Load(), p.direct.full.Load())
+		writers*perW, sent, lost, got.Load(), directWrites(t, reg, ""), directWrites(t, reg, "part"), directWrites(t, reg, "none"))
 	if c := corrupt.Load(); c != 0 {
 		t.Fatalf("%d corrupt messages", c)
 	}
@@ -257,7 +257,7 @@ func TestDirectWriteStress(t *testing.T) {
 	if got.Load() != int64(sent) {
 		t.Fatalf("received %d, sent %v", got.Load(), sent)
 	}
-	if p.direct.writes.Load() == 0 {
+	if directWrites(t, reg, "") == 0 {
 		t.Fatal("no direct writes: the test did not exercise them")
 	}
 }
@@ -329,7 +329,7 @@ func TestDirectWriteReconnects(t *testing.T) {
 	// Until total, and then until a direct write has happened (a busy
 	// machine may have kept the loop from ever looking idle), for at most
 	// 2,000 more messages a millisecond apart.
-	for ; published < total || p.direct.writes.Load() == 0 && published < total+2000; published++ {
+	for ; published < total || directWrites(t, reg, "") == 0 && published < total+2000; published++ {
 		if err := h.Publish(seqPayload(buf[:13+rng.IntN(300)], 1, uint64(published), rng)); err != nil {
 			t.Fatal(err)
 		}
@@ -355,14 +355,14 @@ func TestDirectWriteReconnects(t *testing.T) {
 	mu.Lock()
 	got := len(seen)
 	mu.Unlock()
-	t.Logf("published %d, sent %v, lost %v, received %d, resets %d, direct writes %d", published, sent, lost, got, resets.Load(), p.direct.writes.Load())
+	t.Logf("published %d, sent %v, lost %v, received %d, resets %d, direct writes %d", published, sent, lost, got, resets.Load(), directWrites(t, reg, ""))
 	if int(sent+lost) != published {
 		t.Fatalf("sent %v + lost %v != published %d", sent, lost, published)
 	}
 	if float64(got) > sent {
 		t.Fatalf("received %d > sent %v", got, sent)
 	}
-	if resets.Load() == 0 || p.direct.writes.Load() == 0 {
+	if resets.Load() == 0 || directWrites(t, reg, "") == 0 {
 		t.Fatal("no reset or no direct write: the test did not exercise them")
 	}
 }

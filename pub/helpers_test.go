@@ -12,6 +12,7 @@ import (
 
 	"github.com/nanoq/nq/internal/nettest"
 	"github.com/nanoq/nq/sub"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestMain(m *testing.M) {
@@ -162,3 +163,28 @@ func readFrame(r *bufio.Reader) ([]byte, error) {
 }
 
 var bg = context.Background()
+
+// directWrites returns the writes Publish made itself, counted in reg
+// (nanoq_pub_direct_writes_total), with the given result, or all of them
+// for "".
+func directWrites(tb testing.TB, reg *prometheus.Registry, result string) int64 {
+	tb.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var n float64
+	for _, mf := range mfs {
+		if mf.GetName() != "nanoq_pub_direct_writes_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && (result == "" || l.GetValue() == result) {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return int64(n)
+}

@@ -56,7 +56,6 @@ type Publisher struct {
 	finishing atomic.Int64
 	clock     atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
 	epoch     time.Time    // read-only: monotonic origin for direct-write spacing
-	direct    directStats
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
 	wg       sync.WaitGroup
