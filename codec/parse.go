@@ -20,9 +20,8 @@ package codec
 func Parse(p []byte, max int) (payload []byte, n, need int, err error) {
 	// Fast path: a complete frame with a 1-byte header (payload < 128 bytes)
 	// within max. parse handles everything else, out of line, so that this
-	// path stays a few instructions with no spills. (Parse itself cannot be
-	// inlined: a function that only calls parse already costs 79 of the
-	// compiler's 80-unit inlining budget.)
+	// path stays a few instructions with no spills. (Parse itself is not
+	// inlined: calling parse already takes the inliner's budget.)
 	if len(p) != 0 && p[0] <= oneByteMax && int(p[0]) < len(p) && int(p[0]) <= max {
 		end := 1 + int(p[0])
 		return p[1:end:end], end, 0, nil

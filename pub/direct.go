@@ -17,9 +17,9 @@ import (
 // bursts of up to directBurst. Traffic above that goes through the loop.
 //
 // The burst allowance covers timer granularity: where time.Sleep takes a
-// millisecond or more (2-vCPU VM here, measured 1.1 ms for 80 µs), a
-// producer paced at 10,000 msgs/s publishes about a dozen messages back to
-// back every millisecond. It also bounds what a flat-out producer resuming
+// millisecond or more (see the README's note on pacing), a producer paced
+// at 10,000 msgs/s publishes about a dozen messages back to back every
+// millisecond. It also bounds what a flat-out producer resuming
 // after a pause spends on single-frame writes before batching takes over.
 const (
 	directIdle  = 50 * time.Microsecond

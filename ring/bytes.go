@@ -265,8 +265,8 @@ const ownAhead = 4 << 10
 // it costs a round trip between cores to invalidate the other copy. Every
 // Put ends with an atomic store, which on amd64 waits for all earlier
 // writes to complete: without own, each Put would wait out one such round
-// trip (about 70 ns between this machine's two vCPUs). own pays for 64
-// lines at once, their round trips overlapping, once per 4 KiB.
+// trip. own pays for 64 lines at once, their round trips overlapping, once
+// per 4 KiB.
 //
 // The bytes are free: below cachedHead+len(p), which the consumer released
 // (so its reads of the previous lap happen before), and at or above tail,

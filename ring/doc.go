@@ -20,8 +20,8 @@
 //     CAS, spinning briefly and then yielding while another holds it. The
 //     holder writes the frame's bytes, then stores the new position with the
 //     bit clear: one store unlocks and publishes. The event loop loads tail,
-//     masks the bit and reads up to it. (A sync.Mutex beside the tail cost
-//     one more atomic read-modify-write per Put, about 7 ns here.)
+//     masks the bit and reads up to it. (A sync.Mutex beside the tail would
+//     cost one more atomic read-modify-write per Put.)
 //   - head: one atomic word holding the position of the oldest frame and two
 //     flag bits. The event loop owns taking from it: Peek sets the in-flight
 //     bit by CAS, Release CASes in the new position without the bit. A

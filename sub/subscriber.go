@@ -17,8 +17,8 @@ import (
 )
 
 // readBufferCap is each event loop's read buffer: the most one traffic event
-// reads. Larger reads mean fewer system calls per message (64 KiB cost about
-// 8 % of Receive throughput from a flat-out publisher, bench/compare.sh).
+// reads. Larger reads mean fewer system calls per message (the README's
+// performance section has the figures).
 const readBufferCap = 256 << 10
 
 // ErrClosed is returned by operations on a closed Subscriber.
