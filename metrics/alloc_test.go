@@ -11,7 +11,7 @@ func TestStreamAllocs(t *testing.T) {
 	m, _ := newTest(t)
 	pub, sub := m.Pub("a:1"), m.Sub("a")
 	pub.Lost(ShortBuffer, 1, 1) // resolve a lazy reason before measuring
-	var nilStream *Stream
+	var nilStream *Addr
 	tests := []struct {
 		name string
 		f    func()

@@ -4,7 +4,7 @@
 // # Concurrency
 //
 // Every exported function and method is safe for concurrent use. A nil
-// *Metrics and a nil *Stream are valid and record nothing, so callers never
+// *Metrics and a nil *Addr are valid and record nothing, so callers never
 // test for "metrics off".
 //
 // # Use
@@ -16,7 +16,7 @@
 // one with [Metrics.Sub] (label addr: its own listen address) for all its
 // connections, and its per-peer handles from [Metrics.Peers] (labels addr
 // and peer: the publisher's host, "local" on unix sockets), whose series
-// exist only while that host has a connection open. A [Stream] resolves
+// exist only while that host has a connection open. An [Addr] resolves
 // its label children when it is made, so its methods neither allocate nor
 // look up labels; callers update it once per batch (per flush, per traffic
 // event), not per message.

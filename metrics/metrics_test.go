@@ -237,12 +237,12 @@ func TestUpdates(t *testing.T) {
 func TestEagerReasons(t *testing.T) {
 	tests := []struct {
 		name   string
-		handle func(m *Metrics) *Stream
+		handle func(m *Metrics) *Addr
 		metric string
 		eager  []Reason
 	}{
-		{"pub", func(m *Metrics) *Stream { return m.Pub("a:1") }, "nanoq_pub_lost_messages_total", pubReasons},
-		{"sub", func(m *Metrics) *Stream { return m.Sub("a") }, "nanoq_sub_lost_messages_total", subReasons},
+		{"pub", func(m *Metrics) *Addr { return m.Pub("a:1") }, "nanoq_pub_lost_messages_total", pubReasons},
+		{"sub", func(m *Metrics) *Addr { return m.Sub("a") }, "nanoq_sub_lost_messages_total", subReasons},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,7 +272,7 @@ func TestLostInvalidReasonPanics(t *testing.T) {
 
 func TestNilSafe(t *testing.T) {
 	var m *Metrics
-	for _, s := range []*Stream{m.Pub("a:1"), m.Sub("a")} {
+	for _, s := range []*Addr{m.Pub("a:1"), m.Sub("a")} {
 		if s != nil {
 			t.Fatalf("nil Metrics gave a non-nil Stream")
 		}

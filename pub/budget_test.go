@@ -115,7 +115,7 @@ func TestBudgetStalledStreamDoesNotStarve(t *testing.T) {
 	}
 	// Until the kernel's buffers are full (the reactor holds output) and
 	// the ring overflows.
-	for stalled.s.Load().pendingOB.Load() == 0 || nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "overflow") == 0 {
+	for stalled.s.Load().reactorHeld.Load() == 0 || nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "overflow") == 0 {
 		for range 1000 {
 			stalled.Publish(junk)
 		}

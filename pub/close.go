@@ -96,7 +96,7 @@ func (p *Publisher) drain(ctx context.Context) error {
 			s := v.(*stream)
 			switch s.state.Load() {
 			case stateOpen:
-				if s.ring.Len() > 0 || s.pendingOB.Load() > 0 {
+				if s.ring.Len() > 0 || s.reactorHeld.Load() > 0 {
 					busy = true
 					if l := s.link.Load(); l != nil {
 						l.ls.loop.Post(l.flush)

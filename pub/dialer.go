@@ -235,7 +235,7 @@ func (d *dialer) dial(s *stream) {
 			}
 			s.dials++
 			// On success OnOpen has run and the loop owns s: do not touch it.
-			enroll := p.r.EnrollSide
+			enroll := p.r.EnrollDirect
 			if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
 				enroll = p.r.Enroll
 			}

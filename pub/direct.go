@@ -29,22 +29,22 @@ const (
 
 // directAllowed takes a direct write's turn at now (ns since the
 // Publisher's epoch), or reports false. The rate limit is a virtual
-// scheduling (GCRA) token bucket in one word: directTAT is when the bucket
+// scheduling (GCRA) token bucket in one word: directDue is when the bucket
 // will be full again. Any goroutine.
 func (ls *loopState) directAllowed(now int64) bool {
 	if now-ls.wroteAt.Load() < int64(directIdle) {
 		return false
 	}
-	tat := ls.directTAT.Load()
+	tat := ls.directDue.Load()
 	next := max(tat, now) + int64(directGap)
-	if next-now > directBurst*int64(directGap) || !ls.directTAT.CompareAndSwap(tat, next) {
+	if next-now > directBurst*int64(directGap) || !ls.directDue.CompareAndSwap(tat, next) {
 		return false
 	}
 	return true
 }
 
 // writeDirect writes the stream's buffered frames from the publishing
-// goroutine, through the connection's Side writer, when the stream is idle
+// goroutine, through the connection's DirectWriter, when the stream is idle
 // (see directIdle): no flush pending on the loop, the reactor holding
 // nothing for the connection, and no frames in flight. One non-blocking
 // writev then replaces a wake-up of the loop and the loop's own writev: on
@@ -54,7 +54,7 @@ func (ls *loopState) directAllowed(now int64) bool {
 // It reports true when nothing is left for the loop to do; otherwise the
 // caller posts the stream's flush. Frames the socket does not take stay in
 // the ring for the loop (Unpeek); the rest of a partial write is handed to
-// the loop still in flight (Side.Finish(true)), and flushNow writes it first.
+// the loop still in flight (DirectWriter.Finish(true)), and flushNow writes it first.
 //
 // The ring's in-flight bit keeps direct writes and the loop's writev apart:
 // whoever sets it is the ring's consumer until Release or Unpeek.
@@ -75,7 +75,7 @@ func (l *link) writeDirect() bool {
 		side.Finish(false)
 		return !busy // empty: the loop wrote them meanwhile
 	}
-	if !side.Clear() { // the loop buffered output, or the connection closed, before our Peek
+	if !side.Quiet() { // the loop buffered output, or the connection closed, before our Peek
 		l.giveBack()
 		side.Finish(false)
 		return false
@@ -135,7 +135,7 @@ func (l *link) giveBack() {
 
 // takeHeld returns the batch a partial direct write handed over and how
 // many of its bytes are on the wire already, making the loop its consumer.
-// Loop only, after Side.Held reported true.
+// Loop only, after DirectWriter.Held reported true.
 func (l *link) takeHeld() (first, second []byte, done int) {
 	first, second = l.s.ring.Peeked()
 	done, l.heldDone = l.heldDone, 0

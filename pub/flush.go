@@ -52,7 +52,7 @@ type loopState struct {
 	iov                [2][]byte // scratch for flushNow's writev (flushes on a loop never nest)
 
 	wroteAt   atomic.Int64 // written by the loop: when flushNow last wrote, ns since Publisher.epoch
-	directTAT atomic.Int64 // any goroutine: direct writes' rate limit (directAllowed)
+	directDue atomic.Int64 // any goroutine: direct writes' rate limit (directAllowed)
 }
 
 func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
@@ -66,12 +66,12 @@ func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
 
 func (ls *loopState) add(l *link) { ls.conns.Add(l) }
 
-func (ls *loopState) remove(s *link) {
-	ls.conns.Remove(s)
-	if s.blocked {
-		s.blocked = false
+func (ls *loopState) remove(l *link) {
+	ls.conns.Remove(l)
+	if l.blocked {
+		l.blocked = false
 		for i, b := range ls.blocked {
-			if b == s {
+			if b == l {
 				ls.blocked = append(ls.blocked[:i], ls.blocked[i+1:]...)
 				break
 			}
@@ -177,7 +177,7 @@ func (l *link) block(ob int) {
 }
 
 // setOB records the reactor's outbound bytes for the connection, for
-// Buffered and Shutdown (pendingOB) and in the memory budget.
+// Buffered and Shutdown (reactorHeld) and in the memory budget.
 func (l *link) setOB(ob int) {
 	l.s.setPendingOB(int64(ob))
 	if d := ob - l.obCharged; d != 0 {

@@ -147,7 +147,7 @@ func TestStalledSubscriberBoundsMemory(t *testing.T) {
 	st := v.(*stream)
 	// The loop may still be feeding the socket; what we and the reactor
 	// hold stays within the bound.
-	if held := st.ring.Len() + int(st.pendingOB.Load()); held > maxBuffer {
+	if held := st.ring.Len() + int(st.reactorHeld.Load()); held > maxBuffer {
 		t.Fatalf("publisher holds %d bytes, MaxBuffer %d", held, maxBuffer)
 	}
 	var after runtime.MemStats

@@ -36,7 +36,7 @@ type Publisher struct {
 	addr   addr.Addr
 	opts   Options
 	log    *logx.Logger
-	m      *metrics.Stream
+	m      *metrics.Addr
 	r      *reactor.Reactor
 	shared bool // r is the process-wide reactor
 	loops  []*loopState
@@ -226,7 +226,7 @@ func (h *Stream) Buffered() int {
 	if s == nil || s.closing.Load() {
 		return 0
 	}
-	return s.ring.Len() + int(s.pendingOB.Load())
+	return s.ring.Len() + int(s.reactorHeld.Load())
 }
 
 // Addr returns the destination address.
@@ -279,7 +279,7 @@ func (p *Publisher) sweep(now int64, period time.Duration) {
 		// Idle means nothing published for KeepaliveTimeout and, while
 		// connected, nothing left to write: a slow but progressing
 		// connection is WriteTimeout's business, not keepalive's.
-		if idle > ka && (s.link.Load() == nil || s.ring.Len()+int(s.pendingOB.Load()) == 0) {
+		if idle > ka && (s.link.Load() == nil || s.ring.Len()+int(s.reactorHeld.Load()) == 0) {
 			p.log.Debugf("stream %v to %s idle for %v: closing", k, p.addr, p.opts.KeepaliveTimeout)
 			s.close()
 			return true
@@ -287,7 +287,7 @@ func (p *Publisher) sweep(now int64, period time.Duration) {
 		if idle >= 2*int64(period) { // the clock is coarse: a period behind at most
 			s.ring.Free()
 		}
-		buffered += s.ring.Len() + int(s.pendingOB.Load())
+		buffered += s.ring.Len() + int(s.reactorHeld.Load())
 		return true
 	})
 	p.m.Buffered(buffered - p.reported)

@@ -51,9 +51,9 @@ type stream struct {
 	opened  time.Time
 
 	// Atomic; the loop and the dialer.
-	owner     atomic.Int32 // ownDialer, ownLoop or ownNone
-	state     atomic.Int32 // stateDialing, stateOpen or stateBackoff
-	pendingOB atomic.Int64 // the reactor's outbound bytes at the last look
+	owner       atomic.Int32 // ownDialer, ownLoop or ownNone
+	state       atomic.Int32 // stateDialing, stateOpen or stateBackoff
+	reactorHeld atomic.Int64 // the reactor's outbound bytes at the last look
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
 	// connection's loop while it owns the stream.
@@ -80,16 +80,16 @@ const handOverAfter = 100 * time.Millisecond
 // dead link, never the stream's next connection on another loop. Fields are
 // event-loop only (the connection's loop) unless marked.
 type link struct {
-	s      *stream        // read-only
-	flush  *reactor.Task  // flushNow; read-only
-	closer *reactor.Task  // close the connection; read-only
-	ls     *loopState     // set in OnOpen, read-only afterwards
-	target *metrics.Gauge // streams connected to the dialed address; set before Enroll
-	side   *reactor.Side  // set in OnOpen, read-only afterwards; nil: no direct writes
+	s      *stream               // read-only
+	flush  *reactor.Task         // flushNow; read-only
+	closer *reactor.Task         // close the connection; read-only
+	ls     *loopState            // set in OnOpen, read-only afterwards
+	target *metrics.Gauge        // streams connected to the dialed address; set before Enroll
+	side   *reactor.DirectWriter // set in OnOpen, read-only afterwards; nil: no direct writes
 
 	// A partial direct write's bytes on the wire, its batch (the ring's
 	// Peek in flight) handed to the loop: written by the writer between
-	// Side.Begin and Side.Finish(true), read by the loop once Side.Held
+	// DirectWriter.Begin and DirectWriter.Finish(true), read by the loop once DirectWriter.Held
 	// reports it (see writeDirect).
 	heldDone int
 	// batching: the loop's last writev of this connection carried more
@@ -118,8 +118,8 @@ func newLink(s *stream) *link {
 // setPendingOB records the reactor's outbound bytes, writing only on change
 // (the common case is 0 after 0) to keep the cache line shared.
 func (s *stream) setPendingOB(n int64) {
-	if s.pendingOB.Load() != n {
-		s.pendingOB.Store(n)
+	if s.reactorHeld.Load() != n {
+		s.reactorHeld.Store(n)
 	}
 }
 
@@ -213,7 +213,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	s.owner.Store(ownLoop)
 	s.dialing.Store(false) // the hand-off from the dial worker ends here
 	l.conn = c
-	l.side = c.Side()
+	l.side = c.DirectWriter()
 	c.LingerFIN() // a subscriber's FIN (draining) may come through a proxy
 	l.opened = time.Now()
 	l.ls = s.p.loops[c.Loop().Index()]
@@ -243,7 +243,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s.state.Store(stateBackoff)
 	l.ls.remove(l)
 	l.target.Dec()
-	if l.side != nil && l.side.Held() { // final now: the Side is closed
+	if l.side != nil && l.side.Held() { // final now: the DirectWriter is closed
 		first, second, done := l.takeHeld()
 		l.settlePartial(first, second, done)
 		s.ring.Release()

@@ -19,7 +19,7 @@ type Conn struct {
 	// Immutable after Enroll created the Conn (any goroutine):
 	h      Handler
 	remote net.Addr
-	side   *Side // nil unless enrolled with EnrollSide and the dup worked
+	side   *DirectWriter // nil unless enrolled with EnrollDirect and the dup worked
 
 	// Written once by OnOpen on the loop before Enroll returns, read-only
 	// afterwards (any goroutine that got the Conn from Enroll or a
@@ -68,10 +68,10 @@ func (c *Conn) Loop() *Loop { return c.loop }
 // "@" (the peer's socket is unnamed).
 func (c *Conn) RemoteAddr() net.Addr { return c.remote }
 
-// Side returns the connection's Side writer, or nil when it has none (it
-// was not enrolled with EnrollSide, or duplicating its descriptor failed).
+// DirectWriter returns the connection's DirectWriter, or nil when it has none (it
+// was not enrolled with EnrollDirect, or duplicating its descriptor failed).
 // Any goroutine.
-func (c *Conn) Side() *Side { return c.side }
+func (c *Conn) DirectWriter() *DirectWriter { return c.side }
 
 // Writev writes bufs in order. What the socket does not take at once is copied
 // into the reactor's outbound buffer before Writev returns, so the caller may
@@ -115,7 +115,7 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		clear(c.iov)
 	}
 	if c.side != nil && ob > 0 {
-		c.side.setOutput(true) // before the caller lets a Side writer in
+		c.side.setOutput(true) // before the caller lets a DirectWriter in
 	}
 	return n, nil
 }
@@ -202,7 +202,7 @@ func (c *Conn) ReadRest(buf []byte, fn func([]byte)) int {
 }
 
 // UnackedAtClose returns, inside the handler's OnClose only, the bytes the
-// kernel took for this connection (from Writev and the Side) that the peer
+// kernel took for this connection (from Writev and the DirectWriter) that the peer
 // has not acknowledged: an upper bound of what was written but may never
 // arrive. TCP on Linux: the bytes taken minus TCP_INFO's bytes_acked, which
 // holds even after a reset purged the send queue. Unix sockets on Linux:

@@ -20,14 +20,14 @@
 //     to exit.
 //   - Loop.Index and Loop.Post are safe from any goroutine, including loops.
 //   - Handler methods run on the connection's loop and must not block.
-//   - Conn.Loop, Conn.Handler, Conn.RemoteAddr and Conn.Side are safe from
+//   - Conn.Loop, Conn.Handler, Conn.RemoteAddr and Conn.DirectWriter are safe from
 //     any goroutine. Every other Conn method must be called on the
 //     connection's loop (from a Handler method or a Task posted to
 //     Conn.Loop()).
 //   - Loop.Idle and Task.Pending are snapshots, safe from any goroutine.
-//   - A Side (EnrollSide) writes to a connection's socket from any
+//   - A DirectWriter (EnrollDirect) writes to a connection's socket from any
 //     goroutine, between Begin and Finish, on a duplicate descriptor; the
-//     caller keeps its writes apart from the loop's (see Side).
+//     caller keeps its writes apart from the loop's (see DirectWriter).
 //
 // # Safety against descriptor reuse
 //
@@ -35,8 +35,8 @@
 // once its descriptor number is reused, they reach another peer. Conn keeps
 // its own open flag (set before OnOpen, cleared before OnClose) and every
 // Conn method checks it, so a stale Conn never touches a descriptor again.
-// A Side's duplicate descriptor is closed only once the connection has
-// closed and no Side write is in progress, so its number cannot be reused
+// A DirectWriter's duplicate descriptor is closed only once the connection has
+// closed and no direct write is in progress, so its number cannot be reused
 // under a writer.
 //
 // # Logging

@@ -11,9 +11,9 @@ import (
 // net.ErrClosed too).
 var ErrClosed = errs.ErrClosed
 
-// errNotSocket: EnrollSide got a net.Conn without a descriptor.
+// errNotSocket: EnrollDirect got a net.Conn without a descriptor.
 var errNotSocket = errors.New("nanoq: reactor: connection has no socket descriptor")
 
-// errFDBudget: EnrollSide left out the Side to save descriptors (see
-// sideFDShare).
+// errFDBudget: EnrollDirect left out the DirectWriter to save descriptors (see
+// directFDShare).
 var errFDBudget = errors.New("nanoq: reactor: descriptors scarce: no side writer")

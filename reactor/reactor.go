@@ -151,13 +151,13 @@ func (r *Reactor) Enroll(nc net.Conn, h Handler) (*Conn, error) {
 	return r.enrollConn(nc, h, false)
 }
 
-// EnrollSide is Enroll for a connection that also gets a Side writer
-// (Conn.Side), on a duplicate of nc's descriptor that the connection keeps
+// EnrollDirect is Enroll for a connection that also gets a DirectWriter
+// (Conn.DirectWriter), on a duplicate of nc's descriptor that the connection keeps
 // until it closes. The connection is enrolled without one when the
 // duplicate cannot be made, or when the process already uses a quarter of
 // its descriptor limit (RLIMIT_NOFILE): huge connection counts keep one
 // descriptor per connection.
-func (r *Reactor) EnrollSide(nc net.Conn, h Handler) (*Conn, error) {
+func (r *Reactor) EnrollDirect(nc net.Conn, h Handler) (*Conn, error) {
 	return r.enrollConn(nc, h, true)
 }
 
@@ -178,7 +178,7 @@ func (r *Reactor) enrollConn(nc net.Conn, h Handler, side bool) (*Conn, error) {
 	c := &Conn{h: h, remote: nc.RemoteAddr()}
 	if side {
 		var err error
-		if c.side, err = dupSide(nc); err != nil {
+		if c.side, err = dupDirect(nc); err != nil {
 			r.log.Debugf("reactor: %v: no side writer: %v", c.remote, err)
 		}
 	}

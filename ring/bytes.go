@@ -98,7 +98,7 @@ type Bytes struct {
 	// Producers only, holding the lock.
 	cachedHead uint64  // a lower bound of the first occupied position, refreshed when the ring looks full (the Disruptor's cached gating sequence)
 	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight
-	owned      uint64  // positions below this were written ahead by own
+	owned      uint64  // positions below this were written ahead by claimLines
 	sealed     bool    // Seal ran: Put refuses
 	retired    *[]byte // a buffer replaced while a Peek was in flight; pooled once none is
 
@@ -207,7 +207,7 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 		if t-b.cachedHead+n <= room {
 			bytesWrite(*bp, t, payload)
 			if t+n > b.owned {
-				b.own(*bp, t+n)
+				b.claimLines(*bp, t+n)
 			}
 			return d, t + n // unlock's store waits for the writes above to own their cache lines
 		}
@@ -253,10 +253,10 @@ func (b *Bytes) occupiedFrom(hw uint64) uint64 {
 	return hw &^ bytesFlags
 }
 
-// ownAhead is how far past the tail own claims cache lines at a time.
+// ownAhead is how far past the tail claimLines claims cache lines at a time.
 const ownAhead = 4 << 10
 
-// own writes a zero to each cache line of the free bytes [from,
+// claimLines writes a zero to each cache line of the free bytes [from,
 // from+ownAhead) not yet owned, so that the next Puts find those lines
 // already exclusive to this core. Caller holds the lock.
 //
@@ -264,14 +264,14 @@ const ownAhead = 4 << 10
 // read those lines a lap ago, so each is shared with that core, and writing
 // it costs a round trip between cores to invalidate the other copy. Every
 // Put ends with an atomic store, which on amd64 waits for all earlier
-// writes to complete: without own, each Put would wait out one such round
-// trip. own pays for 64 lines at once, their round trips overlapping, once
+// writes to complete: without claimLines, each Put would wait out one such round
+// trip. claimLines pays for 64 lines at once, their round trips overlapping, once
 // per 4 KiB.
 //
 // The bytes are free: below cachedHead+len(p), which the consumer released
 // (so its reads of the previous lap happen before), and at or above tail,
 // which it does not read until unlock stores a later tail.
-func (b *Bytes) own(p []byte, from uint64) {
+func (b *Bytes) claimLines(p []byte, from uint64) {
 	mask := uint64(len(p) - 1)
 	end := min(from+ownAhead, b.cachedHead+uint64(len(p)))
 	for pos := (max(from, b.owned) + 63) &^ 63; pos < end; pos += 64 {

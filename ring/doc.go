@@ -51,7 +51,7 @@
 // Cache lines. The consumer's reads (the kernel's copy in writev) leave each
 // line of a lap shared with the loop's core, and every Put ends with an
 // atomic store that waits for the Put's writes. So a Put also claims the
-// next 4 KiB of free lines at once (own), and the following Puts write to
+// next 4 KiB of free lines at once (claimLines), and the following Puts write to
 // lines their core already holds: one wait per 4 KiB instead of per frame.
 //
 // Memory follows what is buffered. A new ring holds no buffer; the first

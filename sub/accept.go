@@ -50,7 +50,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 				}
 				continue
 			}
-			s.lm.AcceptError()
+			s.listenMetrics.AcceptError()
 			if !errSeen {
 				s.log.Errorf("accept on %s: %v (retrying)", ln.Addr(), err)
 				errSeen = true
@@ -75,7 +75,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 		}
 		desc++
 		host := remoteHost(nc, s.addr)
-		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.lm}
+		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.listenMetrics}
 		if !s.opts.ProxyProtocol { // else the PROXY header names the peer
 			c.peer = s.peers.Open(host)
 		}
@@ -93,7 +93,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 			if errors.Is(err, reactor.ErrClosed) {
 				return
 			}
-			s.lm.AcceptError()
+			s.listenMetrics.AcceptError()
 			s.log.Errorf("enroll connection from %s: %v", host, err)
 			nc.Close()
 		}

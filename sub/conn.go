@@ -17,7 +17,7 @@ import (
 type conn struct {
 	s    *Subscriber
 	desc StreamDescriptor
-	m    *metrics.Stream
+	m    *metrics.Addr
 	peer *metrics.Peer // nil without per-peer metrics
 
 	// Event-loop only.
@@ -129,7 +129,7 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 		d.Bytes += c.full.Bytes
 		c.full = ring.Dropped{}
 		if d.Frames > 0 {
-			c.s.lm.Lost(metrics.QueueFull, d.Frames, d.Bytes)
+			c.s.listenMetrics.Lost(metrics.QueueFull, d.Frames, d.Bytes)
 		}
 	}
 	if msgs > 0 {

@@ -112,6 +112,6 @@ func (s *Subscriber) reportQueue() {
 		return
 	}
 	cur := s.queue.Len()
-	s.lm.Buffered(cur - s.reportedQueue)
+	s.listenMetrics.Buffered(cur - s.reportedQueue)
 	s.reportedQueue = cur
 }

@@ -31,7 +31,7 @@ func (s *Subscriber) Receive(ctx context.Context, buf []byte) (payload []byte, s
 	n, id, err := s.queue.Get(ctx, buf)
 	if err != nil {
 		if errors.Is(err, io.ErrShortBuffer) {
-			s.lm.Lost(metrics.ShortBuffer, 1, n)
+			s.listenMetrics.Lost(metrics.ShortBuffer, 1, n)
 			return nil, StreamDescriptor(id), fmt.Errorf("nanoq: receive: %d-byte message, %d-byte buffer: %w", n, cap(buf), err)
 		}
 		return nil, 0, err

@@ -27,14 +27,14 @@ var ErrClosed = ring.ErrClosed
 // Subscriber binds an address and receives the messages publishers send to it.
 type Subscriber struct {
 	// Set by New, read-only afterwards.
-	addr    addr.Addr
-	opts    Options
-	log     *logx.Logger
-	handler Handler
-	queue   *ring.Queue     // nil when handler is set
-	lm      *metrics.Stream // every connection's and the listener's (label addr: the listen address)
-	peers   *metrics.Peers  // per-peer series; nil with NoPeerMetrics
-	quit    chan struct{}   // closed by Close
+	addr          addr.Addr
+	opts          Options
+	log           *logx.Logger
+	handler       Handler
+	queue         *ring.Queue    // nil when handler is set
+	listenMetrics *metrics.Addr  // every connection's and the listener's (label addr: the listen address)
+	peers         *metrics.Peers // per-peer series; nil with NoPeerMetrics
+	quit          chan struct{}  // closed by Close
 
 	// Guarded by mu: binding and closing.
 	mu      sync.Mutex
@@ -83,14 +83,14 @@ func New(url string, opts Options) (*Subscriber, error) {
 		return nil, err
 	}
 	s := &Subscriber{
-		addr:     a,
-		opts:     opts,
-		log:      logx.New(opts.Printf, opts.Logger),
-		handler:  opts.Handler,
-		lm:       opts.Metrics.Sub(a.String()),
-		quit:     make(chan struct{}),
-		stopped:  make(chan struct{}),
-		connGone: make(chan struct{}, 1),
+		addr:          a,
+		opts:          opts,
+		log:           logx.New(opts.Printf, opts.Logger),
+		handler:       opts.Handler,
+		listenMetrics: opts.Metrics.Sub(a.String()),
+		quit:          make(chan struct{}),
+		stopped:       make(chan struct{}),
+		connGone:      make(chan struct{}, 1),
 	}
 	if !opts.NoPeerMetrics {
 		s.peers = opts.Metrics.Peers(a.String())
@@ -191,7 +191,7 @@ func (s *Subscriber) Close() error {
 	err := s.stop(ErrClosed)
 	if s.queue != nil {
 		d := s.queue.Close() // a second Close finds nothing
-		s.lm.Lost(metrics.Disconnected, d.Frames, d.Bytes)
+		s.listenMetrics.Lost(metrics.Disconnected, d.Frames, d.Bytes)
 	}
 	return err
 }
@@ -230,7 +230,7 @@ func (s *Subscriber) stop(endErr error) error {
 	s.peers.Sweep() // every connection has closed
 	if s.queue != nil {
 		s.queue.End(endErr)
-		s.lm.Buffered(-s.reportedQueue) // the timer goroutine has exited
+		s.listenMetrics.Buffered(-s.reportedQueue) // the timer goroutine has exited
 		s.reportedQueue = 0
 	}
 	if ln != nil {

@@ -14,7 +14,7 @@ func fdOpen(fd int) bool {
 	return err == nil
 }
 
-// TestSideWrites: a Side write reaches the peer, in order with the loop's
+// TestSideWrites: a direct write reaches the peer, in order with the loop's
 // writes; Begin refuses while another write or a held remainder is pending
 // and while the reactor holds output; the descriptor closes with the
 // connection.
@@ -24,13 +24,13 @@ func TestSideWrites(t *testing.T) {
 			r := startReactor(t, Config{Loops: 1})
 			dialed, accepted := connPair(t, listen(t, network))
 			rec := newRecorder()
-			c, err := r.EnrollSide(dialed, rec)
+			c, err := r.EnrollDirect(dialed, rec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := c.Side()
+			s := c.DirectWriter()
 			if s == nil {
-				t.Fatal("EnrollSide gave no Side")
+				t.Fatal("EnrollDirect gave no DirectWriter")
 			}
 			if !s.Begin() {
 				t.Fatal("Begin refused on an open, quiet connection")
@@ -65,7 +65,7 @@ func TestSideWrites(t *testing.T) {
 			// The reactor holding output makes Begin refuse until the loop
 			// sees it drained.
 			onLoop(t, c.Loop(), func() { s.setOutput(true) })
-			if s.Clear() || s.Begin() {
+			if s.Quiet() || s.Begin() {
 				t.Fatal("Begin accepted while the reactor holds output")
 			}
 			onLoop(t, c.Loop(), func() {
@@ -73,7 +73,7 @@ func TestSideWrites(t *testing.T) {
 					t.Errorf("OutboundBuffered = %d", ob)
 				}
 			})
-			if !s.Clear() {
+			if !s.Quiet() {
 				t.Fatal("not clear after the loop saw nothing buffered")
 			}
 
@@ -84,8 +84,8 @@ func TestSideWrites(t *testing.T) {
 			}
 			onLoop(t, c.Loop(), c.Close)
 			rec.waitClosed(t)
-			if s.Clear() {
-				t.Fatal("Clear() = true after the connection closed")
+			if s.Quiet() {
+				t.Fatal("Quiet() = true after the connection closed")
 			}
 			if !fdOpen(s.fd) {
 				t.Fatal("descriptor closed under a write in progress")
@@ -113,17 +113,17 @@ func TestSideWrites(t *testing.T) {
 }
 
 // TestSideClosedWhenIdle: with no write in progress the descriptor closes
-// with the connection; Enroll (without Side) gives none.
+// with the connection; Enroll (without DirectWriter) gives none.
 func TestSideClosedWhenIdle(t *testing.T) {
 	r := startReactor(t, Config{Loops: 1})
 	ln := listen(t, "tcp")
 	dialed, accepted := connPair(t, ln)
 	rec := newRecorder()
-	c, err := r.EnrollSide(dialed, rec)
+	c, err := r.EnrollDirect(dialed, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fd := c.Side().fd
+	fd := c.DirectWriter().fd
 	_ = accepted.Close()
 	rec.waitClosed(t)
 	if fdOpen(fd) {
@@ -135,8 +135,8 @@ func TestSideClosedWhenIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plain.Side() != nil {
-		t.Fatal("Enroll gave a Side")
+	if plain.DirectWriter() != nil {
+		t.Fatal("Enroll gave a DirectWriter")
 	}
 }
 
@@ -146,11 +146,11 @@ func TestSideFullSocket(t *testing.T) {
 	r := startReactor(t, Config{Loops: 1})
 	dialed, accepted := connPair(t, listen(t, "unix"))
 	defer accepted.Close()
-	c, err := r.EnrollSide(dialed, newRecorder())
+	c, err := r.EnrollDirect(dialed, newRecorder())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := c.Side()
+	s := c.DirectWriter()
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	partial := false
 	for range 1000 {

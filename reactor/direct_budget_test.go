@@ -11,7 +11,7 @@ import (
 )
 
 // TestSideDescriptorBudget: once the process uses a quarter of its
-// descriptor limit, EnrollSide enrolls without a Side (one descriptor per
+// descriptor limit, EnrollDirect enrolls without a DirectWriter (one descriptor per
 // connection), and with room again it gives one.
 func TestSideDescriptorBudget(t *testing.T) {
 	r := startReactor(t, Config{Loops: 1})
@@ -34,23 +34,23 @@ func TestSideDescriptorBudget(t *testing.T) {
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lowered); err != nil {
 		t.Skip("cannot lower RLIMIT_NOFILE:", err)
 	}
-	c, err := r.EnrollSide(dialed, newRecorder())
+	c, err := r.EnrollDirect(dialed, newRecorder())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Side() != nil {
-		t.Fatalf("Side given with descriptor %d of a limit of %d", c.Side().fd, lowered.Cur)
+	if c.DirectWriter() != nil {
+		t.Fatalf("DirectWriter given with descriptor %d of a limit of %d", c.DirectWriter().fd, lowered.Cur)
 	}
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
 		t.Fatal(err)
 	}
 	d2, a2 := connPair(t, ln)
 	defer a2.Close()
-	c2, err := r.EnrollSide(d2, newRecorder())
+	c2, err := r.EnrollDirect(d2, newRecorder())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c2.Side() == nil {
-		t.Fatalf("no Side with a limit of %d", old.Cur)
+	if c2.DirectWriter() == nil {
+		t.Fatalf("no DirectWriter with a limit of %d", old.Cur)
 	}
 }

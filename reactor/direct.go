@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Bits of Side.state.
+// Bits of DirectWriter.state.
 const (
 	sideBusy   uint32 = 1 << iota // a Begin awaits its Finish
 	sideHeld                      // Finish(true): the writer handed work to the loop
@@ -16,39 +16,40 @@ const (
 	sideOutput                    // the reactor holds output for the connection
 )
 
-// Side writes to an enrolled connection's socket from any goroutine, without
-// going through its event loop: one non-blocking write(2), no wake-up. It
-// uses a descriptor of its own, duplicated from the connection's at
-// EnrollSide, because gnet closes its descriptor on the loop at any time and
-// the number may then be reused: Side's descriptor is closed only when the
-// connection has closed and no Side write is in progress, so a Side write
-// never reaches another connection. (The socket stays open until both
+// DirectWriter writes to an enrolled connection's socket from any
+// goroutine, without going through its event loop: one non-blocking
+// write(2), no wake-up. It uses a descriptor of its own, duplicated from
+// the connection's at EnrollDirect, because gnet closes its descriptor on
+// the loop at any time and the number may then be reused: the
+// DirectWriter's descriptor is closed only when the connection has closed
+// and no direct write is in progress, so a direct write never reaches
+// another connection. (The socket stays open until both
 // descriptors are closed, i.e. at most until the write in progress ends.)
 //
 // A write is bracketed by Begin and Finish. Begin refuses while another
 // write is in progress, once the connection has closed, while a write's
 // remainder is held for the loop (Finish(true) until Unhold), and while the
 // reactor holds output for the connection (accepted by Conn.Writev and not
-// yet taken by the socket, as of the loop's last look), so Side bytes never
-// overtake the reactor's. The caller must still make sure that a Side write
+// yet taken by the socket, as of the loop's last look), so direct bytes
+// never overtake the reactor's. The caller must still make sure that a direct write
 // and the loop's Conn.Writev never run at the same time (pub does it with
 // its ring's in-flight bit).
-type Side struct {
+type DirectWriter struct {
 	fd      int           // immutable; closed by markClosed or Finish
 	state   atomic.Uint32 // side* bits
 	written atomic.Uint64 // bytes the socket took from Writev, for Conn.UnackedAtClose
 }
 
-// sideFDShare: a connection gets a Side only while the duplicate's number
+// directFDShare: a connection gets a DirectWriter only while the duplicate's number
 // (the lowest free one, so about the process's open descriptors) is below
-// this fraction of RLIMIT_NOFILE. Side costs a second descriptor per
+// this fraction of RLIMIT_NOFILE. DirectWriter costs a second descriptor per
 // connection; with tens of thousands of streams the limit matters more
 // than the latency of the few idle ones, so those stay on one descriptor.
-const sideFDShare = 4 // a quarter
+const directFDShare = 4 // a quarter
 
-// dupSide returns a Side on a duplicate of nc's descriptor, or errFDBudget
+// dupDirect returns a DirectWriter on a duplicate of nc's descriptor, or errFDBudget
 // when descriptors are too scarce to spend one on it.
-func dupSide(nc net.Conn) (*Side, error) {
+func dupDirect(nc net.Conn) (*DirectWriter, error) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return nil, errNotSocket
@@ -65,31 +66,31 @@ func dupSide(nc net.Conn) (*Side, error) {
 		return nil, derr
 	}
 	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || uint64(fd) >= uint64(rl.Cur)/sideFDShare {
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil || uint64(fd) >= uint64(rl.Cur)/directFDShare {
 		_ = unix.Close(fd)
 		return nil, errFDBudget
 	}
-	return &Side{fd: fd}, nil
+	return &DirectWriter{fd: fd}, nil
 }
 
 // Begin starts a write. It reports false, and the write must not happen,
 // unless the connection is open, quiet (the reactor holds no output for it),
-// and no other Side write is in progress or held. Any goroutine.
-func (s *Side) Begin() bool {
+// and no other direct write is in progress or held. Any goroutine.
+func (s *DirectWriter) Begin() bool {
 	return s.state.Load() == 0 && s.state.CompareAndSwap(0, sideBusy)
 }
 
-// Clear reports whether the connection is still open and the reactor held
+// Quiet reports whether the connection is still open and the reactor held
 // no output for it at the loop's last look. A writer that has excluded the
-// loop's writes (see Side) checks it again before writing: between Begin
+// loop's writes (see DirectWriter) checks it again before writing: between Begin
 // and that exclusion the loop may have buffered output, or the connection
 // may have closed (and a new one taken over the stream). Any goroutine.
-func (s *Side) Clear() bool { return s.state.Load()&(sideOutput|sideClosed) == 0 }
+func (s *DirectWriter) Quiet() bool { return s.state.Load()&(sideOutput|sideClosed) == 0 }
 
 // Writev writes first‖second with one non-blocking system call and returns
 // how many bytes the socket took: possibly fewer, and 0 with a nil error
 // when its buffer is full. Only between Begin and Finish.
-func (s *Side) Writev(first, second []byte) (int, error) {
+func (s *DirectWriter) Writev(first, second []byte) (int, error) {
 	for {
 		var n int
 		var err error
@@ -117,7 +118,7 @@ func (s *Side) Writev(first, second []byte) (int, error) {
 // and Begin refuses until the loop calls Unhold. It reports false, and
 // nothing is held, when the connection closed meanwhile; its descriptor
 // is then closed. Any goroutine.
-func (s *Side) Finish(hold bool) (open bool) {
+func (s *DirectWriter) Finish(hold bool) (open bool) {
 	for {
 		st := s.state.Load()
 		if st&sideClosed != 0 {
@@ -139,15 +140,15 @@ func (s *Side) Finish(hold bool) (open bool) {
 // Held reports whether a Finish(true) awaits Unhold. Once the connection has
 // closed (in and after OnClose) it no longer changes. Any goroutine; the
 // loop acts on it.
-func (s *Side) Held() bool { return s.state.Load()&sideHeld != 0 }
+func (s *DirectWriter) Held() bool { return s.state.Load()&sideHeld != 0 }
 
 // Unhold clears what Finish(true) set, once the loop has taken over. Loop
 // only.
-func (s *Side) Unhold() { s.state.And(^sideHeld) }
+func (s *DirectWriter) Unhold() { s.state.And(^sideHeld) }
 
 // setOutput records whether the reactor holds output for the connection.
 // Loop only (Conn.Writev and Conn.OutboundBuffered).
-func (s *Side) setOutput(on bool) {
+func (s *DirectWriter) setOutput(on bool) {
 	st := s.state.Load()
 	switch {
 	case on && st&sideOutput == 0:
@@ -160,7 +161,7 @@ func (s *Side) setOutput(on bool) {
 // markClosed runs when the connection closes (on its loop, before the
 // handler's OnClose): it closes the descriptor unless a write is in
 // progress, whose Finish then closes it.
-func (s *Side) markClosed() {
+func (s *DirectWriter) markClosed() {
 	if s.state.Or(sideClosed)&sideBusy == 0 {
 		_ = unix.Close(s.fd)
 	}

@@ -7,11 +7,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Stream is a handle with label children resolved once; meant to be updated
-// per batch (per flush, per traffic event), not per message. A nil *Stream
-// does nothing. Safe for concurrent use; no method allocates or looks up a
-// label.
-type Stream struct {
+// Addr is the handle of one address (label addr: a publisher's
+// destination, or a subscriber's listen address), with its label children
+// resolved once; meant to be updated per batch (per flush, per traffic
+// event), not per message. A nil *Addr does nothing. Safe for concurrent
+// use; no method allocates or looks up a label.
+type Addr struct {
 	// Immutable after Pub or Sub returns; the children are safe for
 	// concurrent use.
 	msgs, bytes  prometheus.Counter
@@ -41,26 +42,26 @@ type lostChildren struct{ msgs, bytes prometheus.Counter }
 
 // Pub returns the handle for a publisher's destination address (label addr),
 // with every label child resolved once. Nil-safe: a nil *Metrics gives a nil
-// *Stream, whose methods do nothing. AcceptError does nothing on it.
-func (m *Metrics) Pub(addr string) *Stream {
+// *Addr, whose methods do nothing. AcceptError does nothing on it.
+func (m *Metrics) Pub(addr string) *Addr {
 	if m == nil {
 		return nil
 	}
-	return newStream(m.pub, addr)
+	return newAddr(m.pub, addr)
 }
 
 // Sub returns the handle for a subscriber (label addr: its listen address),
 // shared by all of its connections. Per-peer series are Peers'.
 // Reconnected does nothing on it.
-func (m *Metrics) Sub(addr string) *Stream {
+func (m *Metrics) Sub(addr string) *Addr {
 	if m == nil {
 		return nil
 	}
-	return newStream(m.sub, addr)
+	return newAddr(m.sub, addr)
 }
 
-func newStream(sd *side, addr string) *Stream {
-	s := &Stream{
+func newAddr(sd *side, addr string) *Addr {
+	s := &Addr{
 		msgs:     sd.msgs.WithLabelValues(addr),
 		bytes:    sd.bytes.WithLabelValues(addr),
 		streams:  sd.streams.WithLabelValues(addr),
@@ -95,7 +96,7 @@ func newStream(sd *side, addr string) *Stream {
 // resolveLost looks up the lost children of reason r, stores and returns
 // them. It allocates; Lost calls it at most once per reason per handle in
 // the common case.
-func (s *Stream) resolveLost(r Reason) *lostChildren {
+func (s *Addr) resolveLost(r Reason) *lostChildren {
 	name := r.String()
 	lc := &lostChildren{
 		msgs:  s.side.lostMsgs.WithLabelValues(s.addr, name),
@@ -108,7 +109,7 @@ func (s *Stream) resolveLost(r Reason) *lostChildren {
 // Transferred counts n messages of the given total payload bytes as sent
 // (publisher: written to the socket) or received (subscriber: delivered to
 // the handler or queued for Receive). n and bytes must not be negative.
-func (s *Stream) Transferred(n, bytes int) {
+func (s *Addr) Transferred(n, bytes int) {
 	if s == nil {
 		return
 	}
@@ -119,7 +120,7 @@ func (s *Stream) Transferred(n, bytes int) {
 // Lost counts n messages of the given total payload bytes as lost for reason
 // r. n and bytes must not be negative; r must be below NumReasons, or Lost
 // panics.
-func (s *Stream) Lost(r Reason, n, bytes int) {
+func (s *Addr) Lost(r Reason, n, bytes int) {
 	if s == nil {
 		return
 	}
@@ -135,7 +136,7 @@ func (s *Stream) Lost(r Reason, n, bytes int) {
 }
 
 // Opened adds one current stream.
-func (s *Stream) Opened() {
+func (s *Addr) Opened() {
 	if s == nil {
 		return
 	}
@@ -144,7 +145,7 @@ func (s *Stream) Opened() {
 
 // Closed removes one current stream that lived for d (a negative d counts
 // as 0).
-func (s *Stream) Closed(d time.Duration) {
+func (s *Addr) Closed(d time.Duration) {
 	if s == nil {
 		return
 	}
@@ -155,7 +156,7 @@ func (s *Stream) Closed(d time.Duration) {
 // Reconnected counts one connection a publisher stream opened again (after
 // a lost connection or failed dials). It does nothing on a subscriber's
 // handle.
-func (s *Stream) Reconnected() {
+func (s *Addr) Reconnected() {
 	if s == nil || s.reconnects == nil {
 		return
 	}
@@ -164,7 +165,7 @@ func (s *Stream) Reconnected() {
 
 // DialFailed counts one failed dial of a publisher stream. It does nothing
 // on a subscriber's handle.
-func (s *Stream) DialFailed() {
+func (s *Addr) DialFailed() {
 	if s == nil || s.dialFailures == nil {
 		return
 	}
@@ -173,7 +174,7 @@ func (s *Stream) DialFailed() {
 
 // Unacked adds n bytes to the upper bound of bytes an aborted connection's
 // kernel held unacknowledged. It does nothing on a subscriber's handle.
-func (s *Stream) Unacked(n int) {
+func (s *Addr) Unacked(n int) {
 	if s == nil || s.unacked == nil || n <= 0 {
 		return
 	}
@@ -181,7 +182,7 @@ func (s *Stream) Unacked(n int) {
 }
 
 // Buffered adds delta (may be negative) to the buffered-bytes gauge.
-func (s *Stream) Buffered(delta int) {
+func (s *Addr) Buffered(delta int) {
 	if s == nil {
 		return
 	}
@@ -200,7 +201,7 @@ var directResults = [...]string{DirectAll: "all", DirectPart: "part", DirectNone
 
 // DirectWrite counts one write made by Publish itself, with its result
 // (DirectAll, DirectPart, DirectNone). Nothing on a subscriber's handle.
-func (s *Stream) DirectWrite(result int) {
+func (s *Addr) DirectWrite(result int) {
 	if s != nil && s.direct[result] != nil {
 		s.direct[result].Inc()
 	}
@@ -208,7 +209,7 @@ func (s *Stream) DirectWrite(result int) {
 
 // HandedOver counts one publisher connection its subscriber closed
 // gracefully (draining), redialed at once. Nothing on a subscriber's handle.
-func (s *Stream) HandedOver() {
+func (s *Addr) HandedOver() {
 	if s != nil && s.handOvers != nil {
 		s.handOvers.Inc()
 	}
@@ -216,7 +217,7 @@ func (s *Stream) HandedOver() {
 
 // DrainBegun counts one connection a subscriber began to drain (it closed
 // its write side). Nothing on a publisher's handle.
-func (s *Stream) DrainBegun() {
+func (s *Addr) DrainBegun() {
 	if s != nil && s.drainsBegun != nil {
 		s.drainsBegun.Inc()
 	}
@@ -225,7 +226,7 @@ func (s *Stream) DrainBegun() {
 // Drained counts one connection a subscriber drained to its end: it closed
 // its side and the publisher closed the other. Nothing on a publisher's
 // handle.
-func (s *Stream) Drained() {
+func (s *Addr) Drained() {
 	if s != nil && s.drains != nil {
 		s.drains.Inc()
 	}
@@ -233,7 +234,7 @@ func (s *Stream) Drained() {
 
 // Rotated counts one connection a subscriber began to drain because it
 // reached MaxConnectionAge. Nothing on a publisher's handle.
-func (s *Stream) Rotated() {
+func (s *Addr) Rotated() {
 	if s != nil && s.rotated != nil {
 		s.rotated.Inc()
 	}
@@ -260,7 +261,7 @@ func (g *Gauge) Dec() {
 // Target returns the gauge of a publisher's streams connected to target,
 // one of the addresses its destination resolved to. It looks the label up
 // (not for event loops); nil on a subscriber's handle.
-func (s *Stream) Target(target string) *Gauge {
+func (s *Addr) Target(target string) *Gauge {
 	if s == nil || s.side.targets == nil {
 		return nil
 	}
@@ -269,7 +270,7 @@ func (s *Stream) Target(target string) *Gauge {
 
 // AcceptError counts one failed accept on a subscriber's listener. It does
 // nothing on a publisher's handle.
-func (s *Stream) AcceptError() {
+func (s *Addr) AcceptError() {
 	if s == nil || s.acceptErrors == nil {
 		return
 	}
