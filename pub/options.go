@@ -87,9 +87,11 @@ type Options struct {
 	// Publishers on the shared reactor are also bounded together by
 	// SharedBufferTotal.
 	MaxBufferTotal int
-	// EventLoops > 0 gives the Publisher its own event loops. 0 shares one
-	// process-wide reactor (min(GOMAXPROCS, 4) loops) among every
-	// Publisher created with 0, so loops do not multiply.
+	// EventLoops is the number of event loops this Publisher runs, as on
+	// the subscriber: > 0 gives it that many of its own. 0, the default,
+	// shares one process-wide reactor (min(GOMAXPROCS, 4) loops) among
+	// every Publisher created with 0, so that a process dialing many
+	// destinations does not multiply loops.
 	EventLoops int
 	// Metrics receives the publisher's metrics; nil records nothing.
 	Metrics *metrics.Metrics

@@ -192,7 +192,10 @@ type Stream struct {
 	s   atomic.Pointer[stream] // the open stream last used
 }
 
-// Publish is Publisher.Publish on the handle's key.
+// Publish is Publisher.Publish on the handle's key. It never blocks (it
+// buffers, dropping the oldest when full), so it takes no ctx: the ctx of
+// Publisher.Publish is there for the seed's signature, and only checked on
+// entry.
 func (h *Stream) Publish(payload []byte) error {
 	p := h.p
 	if p.closed.Load() {

@@ -54,9 +54,12 @@ type Handler func(payload []byte, stream StreamDescriptor)
 // Options configure a Subscriber. The zero value is usable; every field's
 // zero value selects its default.
 type Options struct {
-	// KeepaliveTimeout closes a connection that delivers no complete
-	// message for this long (a silent peer, or one trickling a frame); 0
-	// keeps such connections open (as the seed).
+	// KeepaliveTimeout closes a stream (connection) that carries no
+	// complete message for this long: a silent peer, or one trickling a
+	// frame. It means what PubOpts.KeepaliveTimeout means on the other end
+	// (a stream idle this long closes); only the default differs: 0 keeps
+	// such connections open, as the seed's subscriber did, because closing
+	// is the publisher's decision.
 	KeepaliveTimeout time.Duration
 	// Printf optionally receives log lines (info level and above).
 	Printf func(format string, v ...any)
@@ -86,7 +89,10 @@ type Options struct {
 	// frame holds its partial buffer); the frame is counted lost
 	// (truncated). 0 means DefaultFrameTimeout.
 	FrameTimeout time.Duration
-	// EventLoops is the number of event loops; 0 means min(GOMAXPROCS, 4).
+	// EventLoops is the number of event loops this Subscriber runs, as
+	// on the publisher; 0 means min(GOMAXPROCS, 4) of its own (a
+	// subscriber's loops are never shared: each listens on its own
+	// address).
 	EventLoops int
 	// Metrics receives the subscriber's metrics; nil records nothing.
 	Metrics *metrics.Metrics
