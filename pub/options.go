@@ -1,7 +1,6 @@
 package pub
 
 import (
-	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -110,16 +109,18 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.KeepaliveTimeout < 0 || o.ConnectTimeout < 0 || o.WriteTimeout < 0 || o.FlushFrequency < 0 ||
-		o.MaxPayload < 0 || o.MaxBuffer < 0 || o.MaxBufferTotal < 0 || o.EventLoops < 0 {
-		return o, fmt.Errorf("nanoq: publisher options: negative value: %w", ErrInvalidOptions)
-	}
-	if o.EventLoops > 256 {
-		return o, fmt.Errorf("nanoq: publisher options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
-	}
-	if o.MaxPayload > MaxPayloadLimit || int64(o.MaxBuffer) > MaxBufferLimit || int64(o.MaxBufferTotal) > MaxBufferLimit {
-		return o, fmt.Errorf("nanoq: publisher options: MaxPayload %d, MaxBuffer %d or MaxBufferTotal %d above %d, %d and %d: %w",
-			o.MaxPayload, o.MaxBuffer, o.MaxBufferTotal, MaxPayloadLimit, int64(MaxBufferLimit), int64(MaxBufferLimit), ErrInvalidOptions)
+	forever := int64(math.MaxInt64)
+	if err := errs.CheckFields("publisher",
+		errs.Field{Name: "KeepaliveTimeout", Value: int64(o.KeepaliveTimeout), Max: forever},
+		errs.Field{Name: "ConnectTimeout", Value: int64(o.ConnectTimeout), Max: forever},
+		errs.Field{Name: "WriteTimeout", Value: int64(o.WriteTimeout), Max: forever},
+		errs.Field{Name: "FlushFrequency", Value: int64(o.FlushFrequency), Max: forever},
+		errs.Field{Name: "MaxPayload", Value: int64(o.MaxPayload), Max: MaxPayloadLimit},
+		errs.Field{Name: "MaxBuffer", Value: int64(o.MaxBuffer), Max: MaxBufferLimit},
+		errs.Field{Name: "MaxBufferTotal", Value: int64(o.MaxBufferTotal), Max: MaxBufferLimit},
+		errs.Field{Name: "EventLoops", Value: int64(o.EventLoops), Max: 256},
+	); err != nil {
+		return o, err
 	}
 	if o.KeepaliveTimeout == 0 {
 		o.KeepaliveTimeout = DefaultKeepaliveTimeout

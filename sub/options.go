@@ -2,7 +2,6 @@ package sub
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"runtime"
@@ -127,16 +126,18 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.KeepaliveTimeout < 0 || o.MaxPayload < 0 || o.QueueBytes < 0 || o.EventLoops < 0 ||
-		o.PendingBytes < 0 || o.FrameTimeout < 0 || o.MaxConnectionAge < 0 || o.MaxConnectionAgeGrace < 0 {
-		return o, fmt.Errorf("nanoq: subscriber options: negative value: %w", ErrInvalidOptions)
-	}
-	if o.EventLoops > 256 {
-		return o, fmt.Errorf("nanoq: subscriber options: EventLoops %d above 256: %w", o.EventLoops, ErrInvalidOptions)
-	}
-	if o.MaxPayload > MaxPayloadLimit || int64(o.QueueBytes) > MaxQueueBytes || int64(o.PendingBytes) > MaxQueueBytes {
-		return o, fmt.Errorf("nanoq: subscriber options: MaxPayload %d, QueueBytes %d or PendingBytes %d above %d, %d and %d: %w",
-			o.MaxPayload, o.QueueBytes, o.PendingBytes, MaxPayloadLimit, int64(MaxQueueBytes), int64(MaxQueueBytes), ErrInvalidOptions)
+	forever := int64(math.MaxInt64)
+	if err := errs.CheckFields("subscriber",
+		errs.Field{Name: "KeepaliveTimeout", Value: int64(o.KeepaliveTimeout), Max: forever},
+		errs.Field{Name: "FrameTimeout", Value: int64(o.FrameTimeout), Max: forever},
+		errs.Field{Name: "MaxConnectionAge", Value: int64(o.MaxConnectionAge), Max: forever},
+		errs.Field{Name: "MaxConnectionAgeGrace", Value: int64(o.MaxConnectionAgeGrace), Max: forever},
+		errs.Field{Name: "MaxPayload", Value: int64(o.MaxPayload), Max: MaxPayloadLimit},
+		errs.Field{Name: "QueueBytes", Value: int64(o.QueueBytes), Max: MaxQueueBytes},
+		errs.Field{Name: "PendingBytes", Value: int64(o.PendingBytes), Max: MaxQueueBytes},
+		errs.Field{Name: "EventLoops", Value: int64(o.EventLoops), Max: 256},
+	); err != nil {
+		return o, err
 	}
 	if o.MaxPayload == 0 {
 		o.MaxPayload = DefaultMaxPayload

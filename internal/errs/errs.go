@@ -5,6 +5,7 @@ package errs
 
 import (
 	"errors"
+	"fmt"
 	"net"
 )
 
@@ -23,3 +24,21 @@ func (closedError) Error() string { return "nanoq: closed" }
 // Is makes errors.Is(ErrClosed, net.ErrClosed) true: nanoQ's closed is the
 // network's closed, to callers that test for the latter.
 func (closedError) Is(target error) bool { return target == net.ErrClosed }
+
+// Field is an option's name, value and largest allowed value, for
+// CheckFields.
+type Field struct {
+	Name       string
+	Value, Max int64
+}
+
+// CheckFields returns an error wrapping ErrInvalidOptions that names the
+// first field outside 0..Max, or nil. side is "publisher" or "subscriber".
+func CheckFields(side string, fields ...Field) error {
+	for _, f := range fields {
+		if f.Value < 0 || f.Value > f.Max {
+			return fmt.Errorf("nanoq: %s options: %s %d outside 0..%d: %w", side, f.Name, f.Value, f.Max, ErrInvalidOptions)
+		}
+	}
+	return nil
+}

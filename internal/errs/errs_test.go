@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -16,5 +17,18 @@ func TestErrClosed(t *testing.T) {
 	}
 	if errors.Is(net.ErrClosed, ErrClosed) || errors.Is(ErrInvalidOptions, ErrClosed) {
 		t.Error("ErrClosed matches what it is not")
+	}
+}
+
+func TestCheckFields(t *testing.T) {
+	ok := []Field{{"A", 0, 5}, {"B", 5, 5}}
+	if err := CheckFields("publisher", ok...); err != nil {
+		t.Fatalf("in range: %v", err)
+	}
+	for _, bad := range []Field{{"Neg", -1, 5}, {"Big", 6, 5}} {
+		err := CheckFields("subscriber", append(ok, bad)...)
+		if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), "subscriber options: "+bad.Name) {
+			t.Errorf("%+v: %v", bad, err)
+		}
 	}
 }
