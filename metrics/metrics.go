@@ -87,72 +87,74 @@ func Default() *Metrics { return defaultMetrics() }
 
 func newPub(r *registrar) *side {
 	const sub = "pub"
-	s := &side{
-		msgs: counterVec(r, sub, "messages_total",
-			"Messages written to connections towards the subscriber at addr.", labelAddr),
-		bytes: counterVec(r, sub, "bytes_total",
-			"Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_messages_total.", labelAddr),
-		lostMsgs: counterVec(r, sub, "lost_messages_total",
-			"Messages published towards addr that will never be sent, by reason.", labelAddr, labelReason),
-		lostBytes: counterVec(r, sub, "lost_bytes_total",
-			"Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_lost_messages_total, by reason.", labelAddr, labelReason),
-		reconnects: counterVec(r, sub, "reconnects_total",
-			"Connections opened again by publisher streams towards addr, after a lost connection or failed dials.", labelAddr),
-		dialFailures: counterVec(r, sub, "dial_failures_total",
-			"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr),
-		handOvers: counterVec(r, sub, "handovers_total",
-			"Connections towards addr that the subscriber closed gracefully (draining: a restart or a rotation by age), redialed at once.", labelAddr),
-		directWrites: counterVec(r, sub, "direct_writes_total",
-			"Writes towards addr made by Publish itself on an idle stream (no event-loop wake-up), by result: all (the socket took the batch), part (the loop writes the rest), none (the socket was full: the loop writes it).", labelAddr, labelResult),
-		targets: gaugeVec(r, sub, "target_streams",
-			"Publisher streams towards addr connected now to each address it resolved to (label target).", labelAddr, labelTarget),
-		unacked: counterVec(r, sub, "unacked_bytes_total",
-			"An upper bound, not an exact count: bytes the kernel had accepted towards addr that the peer had not acknowledged when a connection closed other than by a graceful drain (a reset by either side, an error, a WriteTimeout, a Shutdown cut short); messages counted sent may be among them. Linux only.", labelAddr),
-		streams: gaugeVec(r, sub, "streams",
-			"Publisher streams (one per stream key) currently open towards addr.", labelAddr),
-		duration: histogramVec(r, sub, "stream_duration_seconds",
-			"Lifetime of closed publisher streams towards addr, from open to close.", labelAddr),
-		buffered: gaugeVec(r, sub, "buffered_bytes",
-			"Bytes published towards addr and not yet written to a socket.", labelAddr),
-		reasons: pubReasons,
-	}
+	s := newSide(r, sub, sideHelp{
+		msgs:      "Messages written to connections towards the subscriber at addr.",
+		bytes:     "Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_messages_total.",
+		lostMsgs:  "Messages published towards addr that will never be sent, by reason.",
+		lostBytes: "Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_lost_messages_total, by reason.",
+		streams:   "Publisher streams (one per stream key) currently open towards addr.",
+		duration:  "Lifetime of closed publisher streams towards addr, from open to close.",
+		buffered:  "Bytes published towards addr and not yet written to a socket.",
+	})
+	s.reconnects = counterVec(r, sub, "reconnects_total",
+		"Connections opened again by publisher streams towards addr, after a lost connection or failed dials.", labelAddr)
+	s.dialFailures = counterVec(r, sub, "dial_failures_total",
+		"Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.", labelAddr)
+	s.handOvers = counterVec(r, sub, "handovers_total",
+		"Connections towards addr that the subscriber closed gracefully (draining: a restart or a rotation by age), redialed at once.", labelAddr)
+	s.directWrites = counterVec(r, sub, "direct_writes_total",
+		"Writes towards addr made by Publish itself on an idle stream (no event-loop wake-up), by result: all (the socket took the batch), part (the loop writes the rest), none (the socket was full: the loop writes it).", labelAddr, labelResult)
+	s.targets = gaugeVec(r, sub, "target_streams",
+		"Publisher streams towards addr connected now to each address it resolved to (label target).", labelAddr, labelTarget)
+	s.unacked = counterVec(r, sub, "unacked_bytes_total",
+		"An upper bound, not an exact count: bytes the kernel had accepted towards addr that the peer had not acknowledged when a connection closed other than by a graceful drain (a reset by either side, an error, a WriteTimeout, a Shutdown cut short); messages counted sent may be among them. Linux only.", labelAddr)
+	s.reasons = pubReasons
 	return s
 }
 
 func newSub(r *registrar) *side {
 	const sub = "sub"
-	s := &side{
-		msgs: counterVec(r, sub, "messages_total",
-			"Messages received by the subscriber listening on addr and delivered or queued.", labelAddr),
-		bytes: counterVec(r, sub, "bytes_total",
-			"Payload bytes of the messages in nanoq_sub_messages_total, without length prefixes.", labelAddr),
-		lostMsgs: counterVec(r, sub, "lost_messages_total",
-			"Messages received by the subscriber listening on addr that never reached the user, by reason.", labelAddr, labelReason),
-		lostBytes: counterVec(r, sub, "lost_bytes_total",
-			"Payload bytes of the messages in nanoq_sub_lost_messages_total that arrived, by reason; for a rejected or cut frame only the part received.", labelAddr, labelReason),
-		acceptErrors: counterVec(r, sub, "accept_errors_total",
-			"Failed accepts on the subscriber listening on addr.", labelAddr),
-		streams: gaugeVec(r, sub, "streams",
-			"Connections from publishers to the subscriber listening on addr open now.", labelAddr),
-		duration: histogramVec(r, sub, "stream_duration_seconds",
-			"Lifetime of closed connections to the subscriber listening on addr.", labelAddr),
-		buffered: gaugeVec(r, sub, "buffered_bytes",
-			"Payload bytes waiting in the receive queue of the subscriber listening on addr.", labelAddr),
-		drainsBegun: counterVec(r, sub, "drains_begun_total",
-			"Connections to the subscriber on addr it began to drain (closed its write side: Drain, MaxConnectionAge).", labelAddr),
-		drains: counterVec(r, sub, "drained_total",
-			"Connections to the subscriber on addr drained to their end: it closed its side (Drain, MaxConnectionAge) and the publisher closed the other.", labelAddr),
-		rotated: counterVec(r, sub, "rotated_total",
-			"Connections to the subscriber on addr it began to drain for reaching MaxConnectionAge.", labelAddr),
-		peerMsgs: counterVec(r, sub, "peer_messages_total",
-			"Messages received from publisher host peer by the subscriber on addr; the series exists while peer has a connection open.", labelAddr, labelPeer),
-		peerBytes: counterVec(r, sub, "peer_bytes_total",
-			"Payload bytes of the messages in nanoq_sub_peer_messages_total; the series exists while peer has a connection open.", labelAddr, labelPeer),
-		peerStreams: gaugeVec(r, sub, "peer_streams",
-			"Connections from publisher host peer to the subscriber on addr open now; the series exists while that is above 0.", labelAddr, labelPeer),
-		reasons: subReasons,
-	}
+	s := newSide(r, sub, sideHelp{
+		msgs:      "Messages received by the subscriber listening on addr and delivered or queued.",
+		bytes:     "Payload bytes of the messages in nanoq_sub_messages_total, without length prefixes.",
+		lostMsgs:  "Messages received by the subscriber listening on addr that never reached the user, by reason.",
+		lostBytes: "Payload bytes of the messages in nanoq_sub_lost_messages_total that arrived, by reason; for a rejected or cut frame only the part received.",
+		streams:   "Connections from publishers to the subscriber listening on addr open now.",
+		duration:  "Lifetime of closed connections to the subscriber listening on addr.",
+		buffered:  "Payload bytes waiting in the receive queue of the subscriber listening on addr.",
+	})
+	s.acceptErrors = counterVec(r, sub, "accept_errors_total",
+		"Failed accepts on the subscriber listening on addr.", labelAddr)
+	s.drainsBegun = counterVec(r, sub, "drains_begun_total",
+		"Connections to the subscriber on addr it began to drain (closed its write side: Drain, MaxConnectionAge).", labelAddr)
+	s.drains = counterVec(r, sub, "drained_total",
+		"Connections to the subscriber on addr drained to their end: it closed its side (Drain, MaxConnectionAge) and the publisher closed the other.", labelAddr)
+	s.rotated = counterVec(r, sub, "rotated_total",
+		"Connections to the subscriber on addr it began to drain for reaching MaxConnectionAge.", labelAddr)
+	s.peerMsgs = counterVec(r, sub, "peer_messages_total",
+		"Messages received from publisher host peer by the subscriber on addr; the series exists while peer has a connection open.", labelAddr, labelPeer)
+	s.peerBytes = counterVec(r, sub, "peer_bytes_total",
+		"Payload bytes of the messages in nanoq_sub_peer_messages_total; the series exists while peer has a connection open.", labelAddr, labelPeer)
+	s.peerStreams = gaugeVec(r, sub, "peer_streams",
+		"Connections from publisher host peer to the subscriber on addr open now; the series exists while that is above 0.", labelAddr, labelPeer)
+	s.reasons = subReasons
 	return s
+}
+
+// sideHelp holds the help texts of the families both sides have.
+type sideHelp struct{ msgs, bytes, lostMsgs, lostBytes, streams, duration, buffered string }
+
+// newSide registers the families both sides have, under subsystem sub.
+func newSide(r *registrar, sub string, h sideHelp) *side {
+	return &side{
+		msgs:      counterVec(r, sub, "messages_total", h.msgs, labelAddr),
+		bytes:     counterVec(r, sub, "bytes_total", h.bytes, labelAddr),
+		lostMsgs:  counterVec(r, sub, "lost_messages_total", h.lostMsgs, labelAddr, labelReason),
+		lostBytes: counterVec(r, sub, "lost_bytes_total", h.lostBytes, labelAddr, labelReason),
+		streams:   gaugeVec(r, sub, "streams", h.streams, labelAddr),
+		duration:  histogramVec(r, sub, "stream_duration_seconds", h.duration, labelAddr),
+		buffered:  gaugeVec(r, sub, "buffered_bytes", h.buffered, labelAddr),
+	}
 }
 
 func counterVec(r *registrar, subsystem, name, help string, labels ...string) *prometheus.CounterVec {
