@@ -38,7 +38,8 @@ func (l *Logger) Enabled(level slog.Level) bool {
 	return l.slog != nil && l.slog.Enabled(context.Background(), level)
 }
 
-func (l *Logger) logf(level slog.Level, format string, v ...any) {
+// Logf logs at level.
+func (l *Logger) Logf(level slog.Level, format string, v ...any) {
 	if !l.Enabled(level) {
 		return
 	}
@@ -52,16 +53,16 @@ func (l *Logger) logf(level slog.Level, format string, v ...any) {
 }
 
 // Debugf logs at debug level.
-func (l *Logger) Debugf(format string, v ...any) { l.logf(slog.LevelDebug, format, v...) }
+func (l *Logger) Debugf(format string, v ...any) { l.Logf(slog.LevelDebug, format, v...) }
 
 // Infof logs at info level.
-func (l *Logger) Infof(format string, v ...any) { l.logf(slog.LevelInfo, format, v...) }
+func (l *Logger) Infof(format string, v ...any) { l.Logf(slog.LevelInfo, format, v...) }
 
 // Warnf logs at warning level.
-func (l *Logger) Warnf(format string, v ...any) { l.logf(slog.LevelWarn, format, v...) }
+func (l *Logger) Warnf(format string, v ...any) { l.Logf(slog.LevelWarn, format, v...) }
 
 // Errorf logs at error level.
-func (l *Logger) Errorf(format string, v ...any) { l.logf(slog.LevelError, format, v...) }
+func (l *Logger) Errorf(format string, v ...any) { l.Logf(slog.LevelError, format, v...) }
 
 func levelName(level slog.Level) string {
 	switch {
