@@ -66,6 +66,9 @@ func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
 
 func (ls *loopState) add(l *link) { ls.conns.Add(l) }
 
+// SetIndex is where the link keeps its index in its loop's reactor.Set.
+func (l *link) SetIndex() *int { return &l.slot }
+
 func (ls *loopState) remove(l *link) {
 	ls.conns.Remove(l)
 	if l.blocked {

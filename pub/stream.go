@@ -297,6 +297,3 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	}
 	s.p.dialer.request(s)
 }
-
-// SetIndex is where the link keeps its index in its loop's reactor.Set.
-func (l *link) SetIndex() *int { return &l.slot }
