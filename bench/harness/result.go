@@ -51,6 +51,16 @@ type Result struct {
 	PublishErrors int64   `json:"publish_errors,omitempty"` // Publish calls that returned an error
 	MaxBufferKiB  int64   `json:"max_buffer_kib,omitempty"` // per-stream publisher buffer bound
 
+	// What the process asked of the kernel while it ran (Costs.Fill):
+	// read- and write-family system calls per second and bytes per call
+	// (/proc/self/io, every such call of the process), and voluntary
+	// context switches per second (about one per thread wake-up).
+	WritesPerS    float64 `json:"writes_per_s,omitempty"`
+	BytesPerWrite float64 `json:"bytes_per_write,omitempty"`
+	ReadsPerS     float64 `json:"reads_per_s,omitempty"`
+	BytesPerRead  float64 `json:"bytes_per_read,omitempty"`
+	WakeupsPerS   float64 `json:"wakeups_per_s,omitempty"`
+
 	OutageS           float64 `json:"outage_s,omitempty"`             // -outage: how long the subscriber was away
 	OutagePeakRSSKiB  int64   `json:"outage_peak_rss_kib,omitempty"`  // -outage: peak VmRSS sampled while it was away
 	OutagePeakHeapKiB int64   `json:"outage_peak_heap_kib,omitempty"` // -outage: peak live heap objects sampled then
@@ -102,6 +112,10 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 		row("latency µs", "p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  p99.99 %.0f  max %.0f", l.P50, l.P90, l.P99, l.P999, l.P9999, l.Max)
 	}
 	row("cpu", "%.3f s per million messages (%.2f s)", r.CPUSPerMillion, r.CPUS)
+	if r.WritesPerS > 0 || r.ReadsPerS > 0 {
+		row("system calls", "%.0f writes/s of %.0f B, %.0f reads/s of %.0f B", r.WritesPerS, r.BytesPerWrite, r.ReadsPerS, r.BytesPerRead)
+		row("wake-ups", "%.0f/s (voluntary context switches)", r.WakeupsPerS)
+	}
 	if r.IdleS > 0 {
 		row("idle", "%.4f cores over %.1f s, %.2f KiB RSS per stream", r.IdleCPUCores, r.IdleS, r.RSSPerStreamKiB)
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // CPUSeconds returns the user+system CPU time this process has used, in
@@ -68,4 +70,65 @@ func RaiseNoFileLimit() error {
 		return fmt.Errorf("nanoq: setrlimit NOFILE to %d: %w", rl.Max, err)
 	}
 	return nil
+}
+
+// Costs is a snapshot of what the process has asked of the kernel: read-
+// and write-family system calls and their bytes (/proc/self/io: every such
+// call of the process, sockets and the rest; zero where the file does not
+// exist), and context switches (getrusage: voluntary ones are mostly a
+// thread going to sleep in epoll_wait or a futex, so each is about one
+// wake-up).
+type Costs struct {
+	At                         time.Time
+	ReadCalls, WriteCalls      int64
+	ReadBytes, WriteBytes      int64
+	VoluntarySw, InvoluntarySw int64
+}
+
+// TakeCosts reads the counters now.
+func TakeCosts() Costs {
+	c := Costs{At: time.Now()}
+	if b, err := os.ReadFile("/proc/self/io"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ": ")
+			if !ok {
+				continue
+			}
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			switch k {
+			case "syscr":
+				c.ReadCalls = n
+			case "syscw":
+				c.WriteCalls = n
+			case "rchar":
+				c.ReadBytes = n
+			case "wchar":
+				c.WriteBytes = n
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.VoluntarySw, c.InvoluntarySw = int64(ru.Nvcsw), int64(ru.Nivcsw)
+	}
+	return c
+}
+
+// Fill sets res's system-call and wake-up figures for the interval from
+// c to now.
+func (c Costs) Fill(res *Result) {
+	now := TakeCosts()
+	s := now.At.Sub(c.At).Seconds()
+	if s <= 0 {
+		return
+	}
+	rc, wc := now.ReadCalls-c.ReadCalls, now.WriteCalls-c.WriteCalls
+	res.ReadsPerS, res.WritesPerS = float64(rc)/s, float64(wc)/s
+	if rc > 0 {
+		res.BytesPerRead = float64(now.ReadBytes-c.ReadBytes) / float64(rc)
+	}
+	if wc > 0 {
+		res.BytesPerWrite = float64(now.WriteBytes-c.WriteBytes) / float64(wc)
+	}
+	res.WakeupsPerS = float64(now.VoluntarySw-c.VoluntarySw) / s
 }

@@ -42,7 +42,7 @@ func Get(n int) *[]byte {
 // the classes is left to the garbage collector.
 func Put(p *[]byte) {
 	c := cap(*p)
-	if c == 0 || c&(c-1) != 0 || c > 1<<MaxShift {
+	if c == 0 || c&(c-1) != 0 || uint64(c) > 1<<MaxShift {
 		return
 	}
 	pools[bits.TrailingZeros(uint(c))].Put(p)

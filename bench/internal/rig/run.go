@@ -68,7 +68,7 @@ func RunBoth(ctx context.Context, o *Options) (*harness.Result, error) {
 	res := o.baseResult()
 	res.MaxBufferKiB = int64(p.MaxBuffer) >> 10
 
-	cpu0 := harness.CPUSeconds()
+	cpu0, costs := harness.CPUSeconds(), harness.TakeCosts()
 	stopProgress := startProgress(o.Progress, func() sample {
 		pubd, _ := p.Published()
 		msgs, bytes, _ := subs.Rec().Snapshot()
@@ -87,6 +87,7 @@ func RunBoth(ctx context.Context, o *Options) (*harness.Result, error) {
 	})
 	res.Goroutines = runtime.NumGoroutine()
 	res.CPUS = harness.CPUSeconds() - cpu0
+	costs.Fill(res)
 	stopProgress()
 
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -123,7 +124,7 @@ func RunPub(ctx context.Context, o *Options) (*harness.Result, error) {
 	}
 	res := o.baseResult()
 	res.MaxBufferKiB = int64(p.MaxBuffer) >> 10
-	cpu0 := harness.CPUSeconds()
+	cpu0, costs := harness.CPUSeconds(), harness.TakeCosts()
 	stopProgress := startProgress(o.Progress, func() sample {
 		pubd, _ := p.Published()
 		return sample{msgs: pubd, bytes: sumCounter(p.Reg, "nanoq_pub_bytes_total"), inFlight: -1, lost: p.Lost()}
@@ -131,6 +132,7 @@ func RunPub(ctx context.Context, o *Options) (*harness.Result, error) {
 	defer stopProgress()
 	publishFor(ctx, o, p)
 	res.Goroutines = runtime.NumGoroutine()
+	costs.Fill(res)
 	stopProgress()
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
@@ -165,7 +167,7 @@ func RunSub(ctx context.Context, o *Options) (*harness.Result, error) {
 		return idleSub(ctx, o, s, ready)
 	}
 	res := o.baseResult()
-	cpu0 := harness.CPUSeconds()
+	cpu0, costs := harness.CPUSeconds(), harness.TakeCosts()
 	stopProgress := startProgress(o.Progress, func() sample {
 		msgs, bytes, _ := s.Rec.Snapshot()
 		return sample{msgs: msgs, bytes: bytes, inFlight: -1, lost: s.Lost()}
@@ -185,6 +187,7 @@ func RunSub(ctx context.Context, o *Options) (*harness.Result, error) {
 	}
 	res.Goroutines = runtime.NumGoroutine()
 	res.CPUS = harness.CPUSeconds() - cpu0
+	costs.Fill(res)
 	stopProgress()
 	if err := s.Close(); err != nil {
 		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)

@@ -26,12 +26,20 @@ func metricsOf(k kind) []metric {
 	cpuPub := metric{name: "CPU s per M msgs, pub ↓", value: pubField(func(r *harness.Result) float64 { return r.CPUSPerMillion }), format: fixed(3)}
 	cpuSub := metric{name: "CPU s per M msgs, sub ↓", value: subField(func(r *harness.Result) float64 { return r.CPUSPerMillion }), format: fixed(3)}
 	rss := metric{name: "peak RSS MiB, pub / sub (ratio of sums) ↓", value: rssSum, format: formatRSS}
+	// What each side asked of the kernel (harness.Costs); absent from
+	// results that predate them.
+	costs := []metric{
+		{name: "bytes per write, pub ↑", value: nonzero(pubField(func(r *harness.Result) float64 { return r.BytesPerWrite })), format: fixed(0)},
+		{name: "bytes per read, sub ↑", value: nonzero(subField(func(r *harness.Result) float64 { return r.BytesPerRead })), format: fixed(0)},
+		{name: "wake-ups/s, pub ↓", value: nonzero(pubField(func(r *harness.Result) float64 { return r.WakeupsPerS })), format: fixed(0)},
+		{name: "wake-ups/s, sub ↓", value: nonzero(subField(func(r *harness.Result) float64 { return r.WakeupsPerS })), format: fixed(0)},
+	}
 	switch k {
 	case kindBandwidth:
 		return []metric{
 			{name: "MB/s received ↑", value: subField(func(r *harness.Result) float64 { return r.MBPerS }), format: fixed(0)},
 			{name: "msgs/s received ↑", value: subField(func(r *harness.Result) float64 { return r.MsgsPerS })},
-			loss, cpuPub, cpuSub, rss,
+			loss, cpuPub, cpuSub, rss, costs[0], costs[1], costs[2], costs[3],
 		}
 	case kindLatency:
 		lat := func(name string, f func(l harness.Latency) float64) metric {
@@ -54,8 +62,16 @@ func metricsOf(k kind) []metric {
 	default:
 		return []metric{
 			{name: "msgs/s received ↑", value: subField(func(r *harness.Result) float64 { return r.MsgsPerS })},
-			loss, cpuPub, cpuSub, rss,
+			loss, cpuPub, cpuSub, rss, costs[0], costs[1], costs[2], costs[3],
 		}
+	}
+}
+
+// nonzero reports a zero figure as absent.
+func nonzero(f func(o outcome) (float64, bool)) func(o outcome) (float64, bool) {
+	return func(o outcome) (float64, bool) {
+		v, ok := f(o)
+		return v, ok && v != 0
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // runPub publishes to the subscriber at cfg.URL: for cfg.Duration, or in
 // idle mode one message per stream followed by cfg.Idle of silence.
 func runPub(tr Transport, cfg *harness.Config, opt options, res *harness.Result) error {
-	cpu0, rss0 := harness.CPUSeconds(), harness.RSSKiB()
+	cpu0, rss0, costs := harness.CPUSeconds(), harness.RSSKiB(), harness.TakeCosts()
 	t := time.Now()
 	streams, err := tr.Dial(cfg, cfg.URL)
 	if err != nil {
@@ -37,6 +37,7 @@ func runPub(tr Transport, cfg *harness.Config, opt options, res *harness.Result)
 	}
 	logf("closed %d streams in %v", len(streams), time.Since(t))
 	res.CPUS = harness.CPUSeconds() - cpu0
+	costs.Fill(res)
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Published)
 	return nil
 }
@@ -49,7 +50,7 @@ func runSub(tr Transport, cfg *harness.Config, res *harness.Result) error {
 		return err
 	}
 	defer cleanup()
-	cpu0 := harness.CPUSeconds()
+	cpu0, costs := harness.CPUSeconds(), harness.TakeCosts()
 	rec := harness.NewRecorder()
 	sub, err := tr.Listen(cfg, url, rec.RecordStream)
 	if err != nil {
@@ -71,6 +72,7 @@ func runSub(tr Transport, cfg *harness.Config, res *harness.Result) error {
 	}
 	res.LostCounted = sub.Lost()
 	res.CPUS = harness.CPUSeconds() - cpu0
+	costs.Fill(res)
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
 	return sub.Close()
 }
@@ -82,7 +84,7 @@ func runBoth(tr Transport, cfg *harness.Config, opt options, res *harness.Result
 		return err
 	}
 	defer cleanup()
-	cpu0, rss0 := harness.CPUSeconds(), harness.RSSKiB()
+	cpu0, rss0, costs := harness.CPUSeconds(), harness.RSSKiB(), harness.TakeCosts()
 	rec := harness.NewRecorder()
 	sub, err := tr.Listen(cfg, url, rec.RecordStream)
 	if err != nil {
@@ -109,6 +111,7 @@ func runBoth(tr Transport, cfg *harness.Config, opt options, res *harness.Result
 	}
 	res.LostCounted = sub.Lost()
 	res.CPUS = harness.CPUSeconds() - cpu0
+	costs.Fill(res)
 	res.CPUSPerMillion = perMillion(res.CPUS, res.Received)
 	if err := closeStreams(streams, time.Now().Add(closeWait)); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", tr.Name, err)
