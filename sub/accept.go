@@ -14,16 +14,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Accepting: the accepting goroutine, and binding the listener.
+// Accepting: the accepting goroutines, and binding the listener.
 
-// accept runs on its own goroutine: it accepts connections and enrolls them
-// into the reactor. Accept errors such as EMFILE back off and retry, so the
-// existing streams keep flowing and accepting resumes when descriptors free up.
+// acceptors is how many goroutines accept on a listener. Enrolling a
+// connection waits for its event loop to register it (a loop iteration:
+// milliseconds when the loops are busy), so when every publisher of a
+// drained replica reconnects at once, one accepting goroutine would make
+// the last of them wait for all the others' enrollments.
+const acceptors = 4
+
+// accept runs on each of the acceptors goroutines: it accepts connections
+// and enrolls them into the reactor. Accept errors such as EMFILE back off
+// and retry, so the existing streams keep flowing and accepting resumes
+// when descriptors free up.
 func (s *Subscriber) accept(ln net.Listener) {
 	defer s.wg.Done()
-	defer close(s.acceptDone)
+	defer func() {
+		if s.accepting.Add(-1) == 0 {
+			close(s.acceptDone)
+		}
+	}()
 	var (
-		desc    uint32
 		delay   time.Duration
 		errSeen bool
 		// While draining: connections accepted in the current window, and
@@ -73,9 +84,8 @@ func (s *Subscriber) accept(ln net.Listener) {
 		if s.draining.Load() {
 			drainAccepted++
 		}
-		desc++
 		host := remoteHost(nc, s.addr)
-		c := &conn{s: s, desc: StreamDescriptor(desc), m: s.listenMetrics}
+		c := &conn{s: s, desc: StreamDescriptor(s.lastDesc.Add(1)), m: s.listenMetrics}
 		if !s.opts.ProxyProtocol { // else the PROXY header names the peer
 			c.peer = s.peers.Open(host)
 		}
@@ -100,7 +110,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 	}
 }
 
-// openSpare holds one descriptor in reserve for the accepting goroutine
+// openSpare holds one descriptor in reserve for an accepting goroutine
 // (see accept). It returns nil, which Close accepts, when none is free.
 func openSpare() *os.File {
 	f, err := os.Open(os.DevNull)

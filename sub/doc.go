@@ -9,8 +9,8 @@
 // when Listen's ctx ends, Receive still returns what is queued.
 //
 // Every exported method is safe for concurrent use unless its comment says
-// otherwise. Goroutines per Subscriber: the reactor's event loops, one
-// accepting goroutine and one timer goroutine, whatever the number of
+// otherwise. Goroutines per Subscriber: the reactor's event loops, four
+// accepting goroutines and one timer goroutine, whatever the number of
 // connections.
 //
 // Bad input (a length prefix over MaxPayload, a malformed varint) closes that

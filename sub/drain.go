@@ -41,7 +41,7 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 		// Connections the kernel completed but nobody accepted yet
 		// would be reset by the close, their data lost unseen (behind a
 		// load balancer that data was already sent). Take them first:
-		// the accepting goroutine accepts until a window passes without
+		// each accepting goroutine accepts until a window passes without
 		// any. (Behind a load balancer, take the replica out of rotation
 		// first, so that none keep coming.)
 		setAcceptDeadline(ln, time.Now().Add(drainAcceptWindow))
@@ -76,7 +76,7 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 	return cut
 }
 
-// drainAcceptWindow is how long the accepting goroutine of a draining
+// drainAcceptWindow is how long each accepting goroutine of a draining
 // Subscriber waits for one more queued connection; drainAcceptMax bounds
 // all of its windows together.
 const (
@@ -84,7 +84,7 @@ const (
 	drainAcceptMax    = 100 * time.Millisecond
 )
 
-// drainWindow runs on the accepting goroutine when a draining window ends:
+// drainWindow runs on an accepting goroutine when a draining window ends:
 // it opens another if the last one accepted connections (more may be
 // queued) and the windows have not run past drainAcceptMax, and reports
 // whether it did.

@@ -44,9 +44,12 @@ type Subscriber struct {
 	bound   atomic.Pointer[net.Addr]
 	closing bool
 	stopped chan struct{} // closed when the first stop is done
-	// acceptDone is closed when the accepting goroutine has returned; set
-	// by Bind.
+	// acceptDone is closed when the accepting goroutines have returned;
+	// set by Bind. accepting counts those still running; lastDesc is the
+	// last StreamDescriptor given out (atomics).
 	acceptDone chan struct{}
+	accepting  atomic.Int32
+	lastDesc   atomic.Uint32
 	// draining is set by Drain (atomic: the loops read it in OnClose).
 	draining atomic.Bool
 	// open counts the connections between OnOpen and OnClose (atomic);
@@ -131,9 +134,12 @@ func (s *Subscriber) Bind() error {
 	la := ln.Addr()
 	s.bound.Store(&la)
 	s.log.Infof("listen %s", la)
-	s.wg.Add(2)
+	s.wg.Add(1 + acceptors)
 	s.acceptDone = make(chan struct{})
-	go s.accept(ln)
+	s.accepting.Store(acceptors)
+	for range acceptors {
+		go s.accept(ln)
+	}
 	go s.tick()
 	return nil
 }
@@ -214,7 +220,7 @@ func (s *Subscriber) stop(endErr error) error {
 
 	var err error
 	if ln != nil {
-		// The accepting goroutine returns. After Drain closed it, Close
+		// The accepting goroutines return. After Drain closed it, Close
 		// reports net.ErrClosed: nothing to say.
 		if cerr := ln.Close(); !errors.Is(cerr, net.ErrClosed) {
 			err = cerr
