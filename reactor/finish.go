@@ -131,7 +131,7 @@ func (c *Conn) startFinish(fd int, held []byte, took, before uint64) {
 		}
 		now, ok := kernelTook(dup)
 		if !ok || now < took || now-took > uint64(len(held)) {
-			r.log.Debugf("reactor: finish %v: cannot tell what gnet wrote (%d then %d of %d held)", remote, took, now, len(held))
+			r.log.Warnf("reactor: finish %v: cannot tell what gnet wrote (%d then %d of %d held)", remote, took, now, len(held))
 			_ = unix.Close(dup)
 			req.done(0, -1)
 			return
