@@ -28,7 +28,27 @@ import (
 // (reactor.Conn.FinishHeld) while newer frames go to the successor, a real
 // Subscriber: published == delivered, exactly, none twice, order per
 // connection, nothing counted lost.
+//
+// Whether the reactor holds output at the very moment of the FIN depends
+// on timing (it may just have handed a frame to the socket and not yet
+// taken the next from the ring, which then goes to the successor), so the
+// scenario runs again, up to three times, until one hand-over had output
+// held; every round must be exact.
 func TestDrainHandsOverFastPublisher(t *testing.T) {
+	for round := 1; ; round++ {
+		if drainFastPublisher(t) > 0 {
+			return
+		}
+		if round == 3 {
+			t.Fatal("in 3 rounds no hand-over had frames held at the FIN: the test did not test that")
+		}
+		t.Logf("round %d: no frames held at the FIN; again", round)
+	}
+}
+
+// drainFastPublisher runs the scenario once and returns how many
+// hand-overs finished held output on the old connection.
+func drainFastPublisher(t *testing.T) int64 {
 	book := newSeqBook()
 	// A small receive buffer, set before the handshake (on the
 	// listener: accepted sockets inherit it), so the buffers fill fast.
@@ -131,9 +151,7 @@ func TestDrainHandsOverFastPublisher(t *testing.T) {
 	if handed != streams {
 		t.Fatalf("hand-overs %v, want %d", handed, streams)
 	}
-	if finished.n.Load() == 0 {
-		t.Fatal("no hand-over had frames held at the FIN: the test did not test that")
-	}
+	return finished.n.Load()
 }
 
 // countLines is a slog.Handler counting the records whose message holds want.
@@ -212,7 +230,7 @@ func (r *pacedReader) Read(p []byte) (int, error) {
 			// Stop reading until the socket buffers on both sides are
 			// full and the publisher's reactor holds output, send the
 			// FIN, and let the publisher read it with all that held.
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(250 * time.Millisecond)
 			r.sp.c.CloseWrite()
 			time.Sleep(50 * time.Millisecond)
 			r.fast = true
