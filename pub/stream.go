@@ -239,6 +239,12 @@ func (l *link) OnData(*reactor.Conn, []byte) {}
 // hands it back to the dialer to reconnect.
 func (l *link) OnClose(c *reactor.Conn, err error) {
 	s := l.s
+	// Before the state says backoff: Shutdown's drain must see a hand-over
+	// that may finish held frames as busy (finishHeld settles this).
+	mayFinish := errors.Is(err, io.EOF) && l.unsent.frames > 0
+	if mayFinish {
+		s.p.finishing.Add(1)
+	}
 	s.link.Store(nil)
 	s.state.Store(stateBackoff)
 	l.ls.remove(l)
@@ -255,7 +261,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 			s.p.m.Transferred(f, b)
 		}
 	}
-	if errors.Is(err, io.EOF) && l.unsent.frames > 0 {
+	if mayFinish {
 		l.finishHeld(c)
 	}
 	if err != nil || l.unsent.frames > 0 || s.ring.Len() > 0 {

@@ -81,7 +81,9 @@ func (u *unsent) progress(ob int) (frames, bytes int) {
 // subscriber closed its side first, and reads on) to the reactor, which
 // writes them on the old socket after the close (reactor.Conn.FinishHeld):
 // they count as sent once written, or lost. Inside OnClose only; on
-// success l.unsent is empty afterwards, else unchanged.
+// success l.unsent is empty afterwards, else unchanged. The caller has
+// counted it in p.finishing already; finishHeld gives that back when the
+// frames are settled.
 func (l *link) finishHeld(c *reactor.Conn) {
 	p := l.s.p
 	held := c.OutboundBuffered()
@@ -91,7 +93,6 @@ func (l *link) finishHeld(c *reactor.Conn) {
 		bound = finishBound
 	}
 	p.wg.Add(1)
-	p.finishing.Add(1)
 	key := l.s.key
 	ok := c.FinishHeld(p.quit, bound, func(written, unacked int) {
 		defer p.wg.Done()
@@ -103,7 +104,8 @@ func (l *link) finishHeld(c *reactor.Conn) {
 		}
 		p.log.Debugf("stream %v to %s: after the subscriber's FIN, %d of %d held frames written on the old connection", key, p.addr, f, total)
 		if u.frames > 0 {
-			p.m.Unacked(unacked)
+			// Only what was written after OnClose: OnClose reported the rest.
+			p.m.Unacked(min(unacked, written))
 			p.lost(metrics.Disconnected, u.frames, u.bytes)
 		}
 	})

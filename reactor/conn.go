@@ -102,10 +102,12 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		n += m
 		c.handed += uint64(m)
 		if err != nil {
+			clear(c.iov) // the connection is closed: no shadow to keep
 			return n, fmt.Errorf("nanoq: reactor: writev: %w", err)
 		}
 		bufs = bufs[k:]
 		if len(bufs) > 0 && !c.open {
+			clear(c.iov)
 			return n, ErrClosed // gnet closes only with an error; be defensive
 		}
 	}

@@ -47,7 +47,9 @@ type finishReq struct {
 // many of the held bytes (OutboundBuffered inside OnClose) reached the
 // socket, and when not all did, an upper bound of the bytes the kernel took
 // that the peer did not acknowledge (-1: unknown). The writing stops when
-// quit closes, or when no byte went out for bound.
+// quit closes, or when no byte went out for bound. The writing goroutine
+// is not tied to the Reactor: a caller that closes the Reactor closes quit
+// first and waits for done.
 func (c *Conn) FinishHeld(quit <-chan struct{}, bound time.Duration, done func(written, unacked int)) bool {
 	if !c.closing || !c.finishable || c.finish != nil {
 		return false
@@ -128,6 +130,10 @@ func (c *Conn) startFinish(fd int, held []byte, took, before uint64) {
 		select {
 		case <-barrier: // gnet's close of fd is over
 		case <-r.stopped: // so are the loops
+		case <-req.quit: // the writer gives up: its frames are lost
+			_ = unix.Close(dup)
+			req.done(0, -1)
+			return
 		}
 		now, ok := kernelTook(dup)
 		if !ok || now < took || now-took > uint64(len(held)) {
