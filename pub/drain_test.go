@@ -27,6 +27,38 @@ func newSeqBook() *seqBook {
 	return &seqBook{seen: map[[2]uint32]bool{}, last: map[sub.StreamDescriptor]uint32{}}
 }
 
+// settle waits until the book holds more than n messages, stops the
+// publishing goroutine (stop, then done), shuts p down and waits until
+// every published message has arrived (10 s at most).
+func (b *seqBook) settle(t *testing.T, p *Publisher, n int64, stop, done chan struct{}, published *atomic.Int64) {
+	t.Helper()
+	for b.n.Load() < n {
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	<-done
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); b.n.Load() < published.Load() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkExact fails unless the book received every one of published
+// messages once, in order per connection, and nothing was counted lost.
+func (b *seqBook) checkExact(t *testing.T, published int64, lost float64) {
+	t.Helper()
+	if b.dups != 0 || b.order != 0 {
+		t.Fatalf("%d delivered twice, %d out of order on their connection", b.dups, b.order)
+	}
+	if got := b.n.Load(); got != published || lost != 0 {
+		t.Fatalf("delivered %d of %d published, %v counted lost: the hand-over lost messages", got, published, lost)
+	}
+}
+
 // handler returns a Handler for one subscriber (descriptors are per
 // subscriber: tag keeps them apart).
 func (b *seqBook) handler(tag uint32) sub.Handler {
@@ -96,50 +128,18 @@ func TestDrainHandsOver(t *testing.T) {
 		defer cancel()
 		drained <- a.Drain(ctx)
 	}()
-	var b *sub.Subscriber
-	deadline := time.Now().Add(5 * time.Second)
-	for { // the successor binds once the drain stopped accepting
-		b, err = sub.New("tcp4://"+addr, sub.Options{Handler: book.handler(2)})
-		if err == nil {
-			if err = b.Bind(); err == nil {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the successor could not bind %s: %v", addr, err)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	defer b.Close()
+	bindSuccessor(t, addr, sub.Options{Handler: book.handler(2)}) // once the drain stopped accepting
 	if err := <-drained; err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
 	atB := book.n.Load()
-	for book.n.Load() < atB+20000 {
-		time.Sleep(time.Millisecond)
-	}
-	close(stop)
-	<-done
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := p.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	deadline = time.Now().Add(10 * time.Second)
-	for book.n.Load() < published.Load() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	book.settle(t, p, atB+20000, stop, done, &published)
 	lost := nettest.Sum(t, preg, "nanoq_pub_lost_messages_total", "")
 	handed := nettest.Sum(t, preg, "nanoq_pub_handovers_total", "")
 	drains := nettest.Sum(t, reg, "nanoq_sub_drained_total", "")
 	t.Logf("published %d, delivered %d (%d after the drain), lost %v; hand-overs %v, connections drained %v",
 		published.Load(), book.n.Load(), book.n.Load()-atB, lost, handed, drains)
-	if book.dups != 0 || book.order != 0 {
-		t.Fatalf("%d delivered twice, %d out of order on their connection", book.dups, book.order)
-	}
-	if got := book.n.Load(); got != published.Load() || lost != 0 {
-		t.Fatalf("delivered %d of %d published, %v counted lost: the hand-over lost messages", got, published.Load(), lost)
-	}
+	book.checkExact(t, published.Load(), lost)
 	if handed != streams || drains != streams {
 		t.Fatalf("hand-overs %v, drained connections %v: want %d each", handed, drains, streams)
 	}

@@ -123,31 +123,12 @@ func drainFastPublisher(t *testing.T) int64 {
 			t.Fatalf("old connection: %v", err)
 		}
 	}
-	atB := book.n.Load()
-	for book.n.Load() < atB+50 {
-		time.Sleep(time.Millisecond)
-	}
-	close(stop)
-	<-done
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := p.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for book.n.Load() < published.Load() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	b.Close()
+	book.settle(t, p, book.n.Load()+50, stop, done, &published)
+	b.Close() // after settle has seen everything arrive; Cleanup closes it again
 	lost := nettest.Sum(t, preg, "nanoq_pub_lost_messages_total", "")
 	handed := nettest.Sum(t, preg, "nanoq_pub_handovers_total", "")
 	t.Logf("published %d, delivered %d, lost %v; hand-overs %v", published.Load(), book.n.Load(), lost, handed)
-	if book.dups != 0 || book.order != 0 {
-		t.Fatalf("%d delivered twice, %d out of order on their connection", book.dups, book.order)
-	}
-	if got := book.n.Load(); got != published.Load() || lost != 0 {
-		t.Fatalf("delivered %d of %d published, %v counted lost: the hand-over lost messages", got, published.Load(), lost)
-	}
+	book.checkExact(t, published.Load(), lost)
 	if handed != streams {
 		t.Fatalf("hand-overs %v, want %d", handed, streams)
 	}
