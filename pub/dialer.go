@@ -268,7 +268,7 @@ func (d *dialer) dial(s *stream) {
 // where it exists, anything else with net.Dialer.
 func (d *dialer) dialOne(hostport string) (net.Conn, error) {
 	if d.p.addr.Net != "unix" {
-		if c, ok, err := dialTCP(d.p.addr.Net, hostport, d.p.opts.ConnectTimeout); ok {
+		if c, ok, err := dialTCP(d.ctx, d.p.addr.Net, hostport, d.p.opts.ConnectTimeout); ok {
 			return c, err
 		}
 	}
