@@ -57,7 +57,10 @@ func (c *conn) remote() string {
 func (c *conn) OnOpen(rc *reactor.Conn) {
 	c.rc = rc
 	c.opened = time.Now()
-	c.lastSeen = c.s.clock.Load()
+	// The exact time, not the coarse clock: that clock lags by up to a
+	// tick (more when its goroutine runs late), and a stale start would
+	// let the sweep close an idle connection before KeepaliveTimeout.
+	c.lastSeen = c.opened.UnixNano()
 	c.openedAt = c.lastSeen
 	c.maxAge = c.s.opts.maxAge()
 	if c.s.opts.ProxyProtocol {
