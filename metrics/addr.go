@@ -15,21 +15,14 @@ import (
 type Addr struct {
 	// Immutable after Pub or Sub returns; the children are safe for
 	// concurrent use.
-	msgs, bytes  prometheus.Counter
-	streams      prometheus.Gauge
-	duration     prometheus.Observer
-	buffered     prometheus.Gauge
-	reconnects   prometheus.Counter    // nil on subscriber handles
-	dialFailures prometheus.Counter    // nil on subscriber handles
-	unacked      prometheus.Counter    // nil on subscriber handles
-	handOvers    prometheus.Counter    // nil on subscriber handles
-	direct       [3]prometheus.Counter // DirectAll, DirectPart, DirectNone; nil on subscriber handles
-	drainsBegun  prometheus.Counter    // nil on publisher handles
-	drains       prometheus.Counter    // nil on publisher handles
-	rotated      prometheus.Counter    // nil on publisher handles
-	acceptErrors prometheus.Counter    // nil on publisher handles
-	side         *side                 // to resolve the children of rarer reasons
-	addr         string
+	msgs, bytes prometheus.Counter
+	streams     prometheus.Gauge
+	duration    prometheus.Observer
+	buffered    prometheus.Gauge
+	unacked     prometheus.Counter            // nil on subscriber handles
+	events      [numEvents]prometheus.Counter // nil for the other side's events
+	side        *side                         // to resolve the children of rarer reasons
+	addr        string
 
 	// lost[r] is set at creation for the side's usual reasons and by the
 	// first Lost(r) for the others; any goroutine may set it, always to the
@@ -42,7 +35,7 @@ type lostChildren struct{ msgs, bytes prometheus.Counter }
 
 // Pub returns the handle for a publisher's destination address (label addr),
 // with every label child resolved once. Nil-safe: a nil *Metrics gives a nil
-// *Addr, whose methods do nothing. AcceptError does nothing on it.
+// *Addr, whose methods do nothing.
 func (m *Metrics) Pub(addr string) *Addr {
 	if m == nil {
 		return nil
@@ -52,7 +45,6 @@ func (m *Metrics) Pub(addr string) *Addr {
 
 // Sub returns the handle for a subscriber (label addr: its listen address),
 // shared by all of its connections. Per-peer series are Peers'.
-// Reconnected does nothing on it.
 func (m *Metrics) Sub(addr string) *Addr {
 	if m == nil {
 		return nil
@@ -70,22 +62,18 @@ func newAddr(sd *side, addr string) *Addr {
 		side:     sd,
 		addr:     addr,
 	}
-	if sd.reconnects != nil {
-		s.reconnects = sd.reconnects.WithLabelValues(addr)
-		s.dialFailures = sd.dialFailures.WithLabelValues(addr)
+	if sd.unacked != nil {
 		s.unacked = sd.unacked.WithLabelValues(addr)
-		s.handOvers = sd.handOvers.WithLabelValues(addr)
-		for r, v := range directResults {
-			s.direct[r] = sd.directWrites.WithLabelValues(addr, v)
+	}
+	for e, vec := range sd.events {
+		if vec == nil {
+			continue
 		}
-	}
-	if sd.drains != nil {
-		s.drains = sd.drains.WithLabelValues(addr)
-		s.drainsBegun = sd.drainsBegun.WithLabelValues(addr)
-		s.rotated = sd.rotated.WithLabelValues(addr)
-	}
-	if sd.acceptErrors != nil {
-		s.acceptErrors = sd.acceptErrors.WithLabelValues(addr)
+		if result := directResults[e]; result != "" {
+			s.events[e] = vec.WithLabelValues(addr, result)
+		} else {
+			s.events[e] = vec.WithLabelValues(addr)
+		}
 	}
 	for _, r := range sd.reasons {
 		s.resolveLost(r)
@@ -153,25 +141,6 @@ func (s *Addr) Closed(d time.Duration) {
 	s.duration.Observe(max(d, 0).Seconds())
 }
 
-// Reconnected counts one connection a publisher stream opened again (after
-// a lost connection or failed dials). It does nothing on a subscriber's
-// handle.
-func (s *Addr) Reconnected() {
-	if s == nil || s.reconnects == nil {
-		return
-	}
-	s.reconnects.Inc()
-}
-
-// DialFailed counts one failed dial of a publisher stream. It does nothing
-// on a subscriber's handle.
-func (s *Addr) DialFailed() {
-	if s == nil || s.dialFailures == nil {
-		return
-	}
-	s.dialFailures.Inc()
-}
-
 // Unacked adds n bytes to the upper bound of bytes an aborted connection's
 // kernel held unacknowledged. It does nothing on a subscriber's handle.
 func (s *Addr) Unacked(n int) {
@@ -189,54 +158,33 @@ func (s *Addr) Buffered(delta int) {
 	s.buffered.Add(float64(delta))
 }
 
-// Results of a direct write (DirectWrite), label result of
-// nanoq_pub_direct_writes_total.
+// Event is something that happens to a stream or connection of one
+// address, counted by Count.
+type Event uint8
+
+// Events. Each belongs to one side; Count does nothing on the other side's
+// handle.
 const (
-	DirectAll  = iota // the socket took the whole batch
-	DirectPart        // it took part: the event loop writes the rest
-	DirectNone        // it took nothing: the event loop writes the batch
+	Reconnected Event = iota // a publisher stream's connection opened again, after a lost one or failed dials
+	DialFailed               // a publisher stream's dial failed
+	HandedOver               // the subscriber closed a publisher connection gracefully (draining): redialed at once
+	DirectAll                // Publish wrote an idle stream's batch itself and the socket took it all
+	DirectPart               // Publish wrote part of it; the event loop writes the rest
+	DirectNone               // the socket was full: the event loop writes the batch
+	DrainBegun               // a subscriber began to drain a connection (closed its write side)
+	Drained                  // a subscriber connection drained to its end: the publisher closed its side too
+	Rotated                  // a subscriber began to drain a connection for reaching MaxConnectionAge
+	AcceptError              // a subscriber's accept failed
+	numEvents
 )
 
-var directResults = [...]string{DirectAll: "all", DirectPart: "part", DirectNone: "none"}
+// directResults are the result labels of the Direct events.
+var directResults = [numEvents]string{DirectAll: "all", DirectPart: "part", DirectNone: "none"}
 
-// DirectWrite counts one write made by Publish itself, with its result
-// (DirectAll, DirectPart, DirectNone). Nothing on a subscriber's handle.
-func (s *Addr) DirectWrite(result int) {
-	if s != nil && s.direct[result] != nil {
-		s.direct[result].Inc()
-	}
-}
-
-// HandedOver counts one publisher connection its subscriber closed
-// gracefully (draining), redialed at once. Nothing on a subscriber's handle.
-func (s *Addr) HandedOver() {
-	if s != nil && s.handOvers != nil {
-		s.handOvers.Inc()
-	}
-}
-
-// DrainBegun counts one connection a subscriber began to drain (it closed
-// its write side). Nothing on a publisher's handle.
-func (s *Addr) DrainBegun() {
-	if s != nil && s.drainsBegun != nil {
-		s.drainsBegun.Inc()
-	}
-}
-
-// Drained counts one connection a subscriber drained to its end: it closed
-// its side and the publisher closed the other. Nothing on a publisher's
-// handle.
-func (s *Addr) Drained() {
-	if s != nil && s.drains != nil {
-		s.drains.Inc()
-	}
-}
-
-// Rotated counts one connection a subscriber began to drain because it
-// reached MaxConnectionAge. Nothing on a publisher's handle.
-func (s *Addr) Rotated() {
-	if s != nil && s.rotated != nil {
-		s.rotated.Inc()
+// Count counts one event e.
+func (s *Addr) Count(e Event) {
+	if s != nil && s.events[e] != nil {
+		s.events[e].Inc()
 	}
 }
 
@@ -266,13 +214,4 @@ func (s *Addr) Target(target string) *Gauge {
 		return nil
 	}
 	return &Gauge{g: s.side.targets.WithLabelValues(s.addr, target)}
-}
-
-// AcceptError counts one failed accept on a subscriber's listener. It does
-// nothing on a publisher's handle.
-func (s *Addr) AcceptError() {
-	if s == nil || s.acceptErrors == nil {
-		return
-	}
-	s.acceptErrors.Inc()
 }

@@ -22,8 +22,8 @@ func TestStreamAllocs(t *testing.T) {
 		{"Lost sub", func() { sub.Lost(QueueFull, 1, 100) }},
 		{"Buffered", func() { pub.Buffered(64); pub.Buffered(-64) }},
 		{"Opened Closed", func() { sub.Opened(); sub.Closed(3 * time.Second) }},
-		{"Reconnected", func() { pub.Reconnected() }},
-		{"AcceptError", func() { sub.AcceptError() }},
+		{"Reconnected", func() { pub.Count(Reconnected) }},
+		{"AcceptError", func() { sub.Count(AcceptError) }},
 		{"nil Stream", func() { nilStream.Transferred(1, 1); nilStream.Lost(Overflow, 1, 1) }},
 	}
 	for _, tt := range tests {

@@ -98,6 +98,9 @@ func TestFamilies(t *testing.T) {
 		slices.Sort(names)
 		t.Errorf("gathered %d families, want %d: %v", len(got), len(want), names)
 	}
+	if len(help) != len(want) {
+		t.Errorf("%d help texts for %d families", len(help), len(want))
+	}
 	for _, w := range want {
 		t.Run(w.name, func(t *testing.T) {
 			mf := got[w.name]
@@ -187,7 +190,7 @@ func TestUpdates(t *testing.T) {
 			"nanoq_pub_lost_messages_total", addrReason(pa, Disconnected), 0},
 		{"pub lost lazy reason", func(m *Metrics) { s := m.Pub(pa); s.Lost(Truncated, 1, 7); s.Lost(Truncated, 1, 7) },
 			"nanoq_pub_lost_bytes_total", addrReason(pa, Truncated), 14},
-		{"pub reconnects", func(m *Metrics) { s := m.Pub(pa); s.Reconnected(); s.Reconnected() },
+		{"pub reconnects", func(m *Metrics) { s := m.Pub(pa); s.Count(Reconnected); s.Count(Reconnected) },
 			"nanoq_pub_reconnects_total", addr(pa), 2},
 		{"pub streams", func(m *Metrics) { s := m.Pub(pa); s.Opened(); s.Opened(); s.Closed(time.Second) },
 			"nanoq_pub_streams", addr(pa), 1},
@@ -197,7 +200,7 @@ func TestUpdates(t *testing.T) {
 			"nanoq_pub_buffered_bytes", addr(pa), 70},
 		{"pub shares children per addr", func(m *Metrics) { m.Pub(pa).Transferred(1, 1); m.Pub(pa).Transferred(1, 1) },
 			"nanoq_pub_messages_total", addr(pa), 2},
-		{"pub ignores AcceptError", func(m *Metrics) { m.Pub(pa).AcceptError(); m.Sub(sa) },
+		{"pub ignores AcceptError", func(m *Metrics) { m.Pub(pa).Count(AcceptError); m.Sub(sa) },
 			"nanoq_sub_accept_errors_total", addr(sa), 0},
 		{"sub messages", func(m *Metrics) { m.Sub(sa).Transferred(10, 1000) },
 			"nanoq_sub_messages_total", addr(sa), 10},
@@ -209,7 +212,7 @@ func TestUpdates(t *testing.T) {
 			"nanoq_sub_lost_bytes_total", addrReason(sa, Malformed), 0},
 		{"sub lost lazy disconnected", func(m *Metrics) { m.Sub(sa).Lost(Disconnected, 3, 9) },
 			"nanoq_sub_lost_messages_total", addrReason(sa, Disconnected), 3},
-		{"sub accept errors", func(m *Metrics) { m.Sub(sa).AcceptError() },
+		{"sub accept errors", func(m *Metrics) { m.Sub(sa).Count(AcceptError) },
 			"nanoq_sub_accept_errors_total", addr(sa), 1},
 		{"sub streams", func(m *Metrics) { s := m.Sub(sa); s.Opened(); s.Opened() },
 			"nanoq_sub_streams", addr(sa), 2},
@@ -217,7 +220,7 @@ func TestUpdates(t *testing.T) {
 			"nanoq_sub_stream_duration_seconds", addr(sa), 1},
 		{"sub buffered", func(m *Metrics) { s := m.Sub(sa); s.Buffered(64); s.Buffered(-64); s.Buffered(8) },
 			"nanoq_sub_buffered_bytes", addr(sa), 8},
-		{"sub ignores Reconnected", func(m *Metrics) { m.Sub(sa).Reconnected(); m.Pub(pa) },
+		{"sub ignores Reconnected", func(m *Metrics) { m.Sub(sa).Count(Reconnected); m.Pub(pa) },
 			"nanoq_pub_reconnects_total", addr(pa), 0},
 		{"sides are apart", func(m *Metrics) { m.Sub(pa).Transferred(5, 5); m.Pub(pa) },
 			"nanoq_pub_messages_total", addr(pa), 0},
@@ -281,8 +284,8 @@ func TestNilSafe(t *testing.T) {
 		s.Lost(NumReasons, 1, 1) // nil: no panic either
 		s.Opened()
 		s.Closed(time.Second)
-		s.Reconnected()
+		s.Count(Reconnected)
 		s.Buffered(-1)
-		s.AcceptError()
+		s.Count(AcceptError)
 	}
 }

@@ -33,8 +33,8 @@ func TestRegisterTwice(t *testing.T) {
 			}
 			m1.Pub("a:1").Transferred(1, 10)
 			m2.Pub("a:1").Transferred(2, 20)
-			m2.Sub("b").AcceptError()
-			m1.Sub("b").AcceptError()
+			m2.Sub("b").Count(AcceptError)
+			m1.Sub("b").Count(AcceptError)
 			labels := map[string]string{labelAddr: "a:1"}
 			subLabels := map[string]string{labelAddr: "b"}
 			if tt.name == "wrapped registerer" {
@@ -127,7 +127,7 @@ func TestDefault(t *testing.T) {
 	h := got[0].Pub("default-test:1")
 	labels := map[string]string{labelAddr: "default-test:1"}
 	before := value(t, prometheus.DefaultGatherer, "nanoq_pub_reconnects_total", labels)
-	h.Reconnected()
+	h.Count(Reconnected)
 	if v := value(t, prometheus.DefaultGatherer, "nanoq_pub_reconnects_total", labels); v != before+1 {
 		t.Fatalf("reconnects on the default registry = %v, want %v", v, before+1)
 	}

@@ -3,6 +3,7 @@ package pub
 import (
 	"container/heap"
 	"context"
+	"github.com/nanoq/nq/metrics"
 	"net"
 	"sync/atomic"
 	"time"
@@ -231,7 +232,7 @@ func (d *dialer) dial(s *stream) {
 		}
 		if err == nil {
 			if s.dials > 0 || s.failing {
-				p.m.Reconnected() // a connection again: after a lost one, or after failed dials
+				p.m.Count(metrics.Reconnected) // a connection again: after a lost one, or after failed dials
 			}
 			s.dials++
 			// On success OnOpen has run and the loop owns s: do not touch it.
@@ -251,7 +252,7 @@ func (d *dialer) dial(s *stream) {
 		}
 	}
 	s.dialing.Store(false)
-	p.m.DialFailed()
+	p.m.Count(metrics.DialFailed)
 	if s.closed.Load() {
 		s.finalize()
 		return

@@ -86,21 +86,21 @@ func (l *link) writeDirect() bool {
 	n, _ := side.Writev(first, second)
 	switch {
 	case n == total:
-		s.p.m.DirectWrite(metrics.DirectAll)
+		s.p.m.Count(metrics.DirectAll)
 		frames := s.ring.Frames()
 		s.ring.Release()
 		side.Finish(false)
 		s.p.m.Transferred(frames, total)
 		return s.ring.Len() == 0
 	case n == 0:
-		s.p.m.DirectWrite(metrics.DirectNone)
+		s.p.m.Count(metrics.DirectNone)
 		l.giveBack()
 		side.Finish(false)
 		return false
 	}
 	// The socket took part of the batch: the rest must follow before any
 	// other byte, so the loop takes it over, still in flight.
-	s.p.m.DirectWrite(metrics.DirectPart)
+	s.p.m.Count(metrics.DirectPart)
 	l.heldDone = n
 	if side.Finish(true) {
 		return false

@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"cmp"
 	"log/slog"
 	"math"
 	"net"
@@ -109,39 +110,21 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	forever := int64(math.MaxInt64)
-	if err := errs.CheckFields("publisher",
-		errs.Field{Name: "KeepaliveTimeout", Value: int64(o.KeepaliveTimeout), Max: forever},
-		errs.Field{Name: "ConnectTimeout", Value: int64(o.ConnectTimeout), Max: forever},
-		errs.Field{Name: "WriteTimeout", Value: int64(o.WriteTimeout), Max: forever},
-		errs.Field{Name: "FlushFrequency", Value: int64(o.FlushFrequency), Max: forever},
-		errs.Field{Name: "MaxPayload", Value: int64(o.MaxPayload), Max: MaxPayloadLimit},
-		errs.Field{Name: "MaxBuffer", Value: int64(o.MaxBuffer), Max: MaxBufferLimit},
-		errs.Field{Name: "MaxBufferTotal", Value: int64(o.MaxBufferTotal), Max: MaxBufferLimit},
-		errs.Field{Name: "EventLoops", Value: int64(o.EventLoops), Max: 256},
-	); err != nil {
+	err := errs.CheckOptions("publisher", &o, map[string]errs.Limit{
+		"KeepaliveTimeout": {Default: int64(DefaultKeepaliveTimeout)},
+		"ConnectTimeout":   {Default: int64(DefaultConnectTimeout)},
+		"MaxPayload":       {Default: DefaultMaxPayload, Max: MaxPayloadLimit},
+		"MaxBuffer":        {Max: MaxBufferLimit},
+		"MaxBufferTotal":   {Max: MaxBufferLimit},
+		"EventLoops":       {Max: 256},
+	})
+	if err != nil {
 		return o, err
 	}
-	if o.KeepaliveTimeout == 0 {
-		o.KeepaliveTimeout = DefaultKeepaliveTimeout
-	}
-	if o.ConnectTimeout == 0 {
-		o.ConnectTimeout = DefaultConnectTimeout
-	}
-	if o.MaxPayload == 0 {
-		o.MaxPayload = DefaultMaxPayload
-	}
-	if o.MaxBuffer == 0 {
-		o.MaxBuffer = int(min(10*int64(o.MaxPayload), math.MaxInt)) // 10 GiB at most: no overflow with 64-bit ints
-	}
-	if min := o.MaxPayload + 10; o.MaxBuffer < min {
-		o.MaxBuffer = min
-	}
+	// 10 GiB at most: no overflow with 64-bit ints.
+	o.MaxBuffer = errs.Scaled(o.MaxBuffer, 10, o.MaxPayload, o.MaxPayload+10)
 	two := int(min(2*ceilPow2(int64(o.MaxPayload)+10), math.MaxInt)) // a buffer is a power of two
-	if o.MaxBufferTotal == 0 {
-		o.MaxBufferTotal = max(DefaultMaxBufferTotal, two)
-	}
-	o.MaxBufferTotal = max(o.MaxBufferTotal, two)
+	o.MaxBufferTotal = max(cmp.Or(o.MaxBufferTotal, DefaultMaxBufferTotal), two)
 	return o, nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/internal/addr"
+	"github.com/nanoq/nq/internal/clock"
 	"github.com/nanoq/nq/internal/logx"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
@@ -54,7 +55,7 @@ type Publisher struct {
 	// finishing counts hand-overs whose held frames the reactor is still
 	// writing on the old connection (link.finishHeld).
 	finishing atomic.Int64
-	clock     atomic.Int64 // coarse UnixNano, advanced by the timer goroutine
+	clock     clock.Coarse // advanced by the timer goroutine
 	epoch     time.Time    // read-only: monotonic origin for direct-write spacing
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
@@ -100,7 +101,7 @@ func New(url string, opts Options) (*Publisher, error) {
 	for i := range p.loops {
 		p.loops[i] = newLoopState(p, p.r.Loop(i))
 	}
-	p.clock.Store(time.Now().UnixNano())
+	p.clock.Set(time.Now())
 	p.dialer = newDialer(p)
 	p.wg.Add(1)
 	go p.tick()
@@ -245,26 +246,18 @@ func (p *Publisher) tick() {
 		period = min(period, f)
 	}
 	period = max(period, time.Millisecond)
-	t := time.NewTicker(period)
-	defer t.Stop()
 	var lastSweep time.Time
-	for {
-		select {
-		case <-p.quit:
-			return
-		case now := <-t.C:
-			p.clock.Store(now.UnixNano())
-			if p.opts.FlushFrequency > 0 {
-				for _, l := range p.loops {
-					l.loop.Post(l.flushAll)
-				}
-			}
-			if now.Sub(lastSweep) >= sweepEvery {
-				lastSweep = now
-				p.sweep(now.UnixNano(), sweepEvery)
+	p.clock.Run(p.quit, period, func(now time.Time) {
+		if p.opts.FlushFrequency > 0 {
+			for _, l := range p.loops {
+				l.loop.Post(l.flushAll)
 			}
 		}
-	}
+		if now.Sub(lastSweep) >= sweepEvery {
+			lastSweep = now
+			p.sweep(now.UnixNano(), sweepEvery)
+		}
+	})
 }
 
 // sweep closes idle streams (see KeepaliveTimeout), frees the empty rings of

@@ -132,7 +132,7 @@ func newStream(p *Publisher, key any) *stream {
 		opened:  time.Now(),
 		bo:      backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
 	}
-	s.lastPub.Store(p.clock.Load())
+	s.lastPub.Store(p.clock.Now())
 	return s
 }
 
@@ -143,7 +143,7 @@ func (s *stream) publish(payload []byte) bool {
 	if !ok { // sealed by close
 		return false
 	}
-	if now := s.p.clock.Load(); s.lastPub.Load() != now {
+	if now := s.p.clock.Now(); s.lastPub.Load() != now {
 		s.lastPub.Store(now)
 	}
 	if l := s.link.Load(); l != nil && s.p.opts.FlushFrequency == 0 {
@@ -287,7 +287,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		// rotation by age). Hand over: dial again at once, through the
 		// load balancer to another replica or to the successor.
 		s.p.log.Debugf("stream %v to %s: the subscriber closed its side: reconnecting", s.key, s.p.addr)
-		s.p.m.HandedOver()
+		s.p.m.Count(metrics.HandedOver)
 	case err != nil && !s.failing:
 		s.p.log.Warnf("stream %v to %s: connection lost: %v (reconnecting)", s.key, s.p.addr, err)
 		s.failing = true

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/addr"
+	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
 	"golang.org/x/sys/unix"
 )
@@ -61,7 +62,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 				}
 				continue
 			}
-			s.listenMetrics.AcceptError()
+			s.listenMetrics.Count(metrics.AcceptError)
 			if !errSeen {
 				s.log.Errorf("accept on %s: %v (retrying)", ln.Addr(), err)
 				errSeen = true
@@ -103,7 +104,7 @@ func (s *Subscriber) accept(ln net.Listener) {
 			if errors.Is(err, reactor.ErrClosed) {
 				return
 			}
-			s.listenMetrics.AcceptError()
+			s.listenMetrics.Count(metrics.AcceptError)
 			s.log.Errorf("enroll connection from %s: %v", host, err)
 			nc.Close()
 		}

@@ -63,7 +63,7 @@ func (c *conn) appendPending(src []byte, start, total int) error {
 	if b != nil {
 		n, have = len(*b), cap(*b)
 	} else {
-		c.pendingSince = c.s.clock.Load()
+		c.pendingSince = c.s.clock.Now()
 	}
 	if n+len(src) > have {
 		want := max(n+len(src), min(2*have, total), start)

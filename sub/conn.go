@@ -94,7 +94,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 	c.peer.Close()
 	c.closed = true
 	if c.draining && errors.Is(err, io.EOF) {
-		c.m.Drained()
+		c.m.Count(metrics.Drained)
 	}
 	if c.s.open.Add(-1) == 0 || c.s.draining.Load() {
 		select {
@@ -139,7 +139,7 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 		// As the original's per-message read deadline: KeepaliveTimeout
 		// bounds the wait for each whole message, so a peer trickling a
 		// large frame (holding its partial buffer) is closed too.
-		c.lastSeen = c.s.clock.Load()
+		c.lastSeen = c.s.clock.Now()
 		c.m.Transferred(msgs, size)
 		c.peer.Transferred(msgs, size)
 	}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"time"
+
+	"github.com/nanoq/nq/metrics"
 )
 
 // Drain ends the Subscriber without losing what its publishers send: it
@@ -120,7 +122,7 @@ const (
 // drainAllConns starts draining up to drainBatch more connections of the
 // loop, and comes back after drainPace while others remain. Loop only.
 func (l *loopState) drainAllConns() {
-	now := l.s.clock.Load()
+	now := l.s.clock.Now()
 	n := 0
 	for _, c := range l.conns.All() {
 		if c.draining || c.dead {
@@ -143,7 +145,7 @@ func (c *conn) startDrain(now int64) {
 	}
 	c.draining = true
 	c.drainSince = now
-	c.m.DrainBegun()
+	c.m.Count(metrics.DrainBegun)
 	c.rc.CloseWrite()
 }
 

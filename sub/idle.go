@@ -3,6 +3,7 @@ package sub
 import (
 	"time"
 
+	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
 )
 
@@ -40,7 +41,7 @@ func (l *loopState) remove(c *conn) { l.conns.Remove(c) }
 func (l *loopState) closeIdle() {
 	ka, ft := int64(l.s.opts.KeepaliveTimeout), int64(l.s.opts.FrameTimeout)
 	grace := int64(l.s.opts.MaxConnectionAgeGrace)
-	now := l.s.clock.Load()
+	now := l.s.clock.Now()
 	l.conns.Each(func(c *conn) {
 		switch {
 		case c.dead:
@@ -53,7 +54,7 @@ func (l *loopState) closeIdle() {
 			l.s.log.Infof("stream %d from %s: %v, closing", c.desc, c.remote(), errNotDrained)
 		case !c.draining && c.maxAge > 0 && now-c.openedAt > c.maxAge:
 			l.s.log.Debugf("stream %d from %s: older than MaxConnectionAge: draining", c.desc, c.remote())
-			c.m.Rotated()
+			c.m.Count(metrics.Rotated)
 			c.startDrain(now)
 			return
 		default:
@@ -79,30 +80,22 @@ func (s *Subscriber) tick() {
 	if age := s.opts.MaxConnectionAge; age > 0 {
 		period = min(period, max(age/10, time.Millisecond))
 	}
-	t := time.NewTicker(period)
-	defer t.Stop()
 	var trimmed time.Time
-	for {
-		select {
-		case <-s.quit:
-			return
-		case now := <-t.C:
-			s.clock.Store(now.UnixNano())
-			trim := now.Sub(trimmed) >= trimPeriod
-			if trim {
-				trimmed = now
-			}
-			for _, l := range s.loops {
-				l.loop.Post(l.sweep)
-				if trim && l.trim != nil {
-					l.loop.Post(l.trim)
-				}
-			}
-			s.reportQueue()
-			s.openProxyPeers()
-			s.peers.Sweep()
+	s.clock.Run(s.quit, period, func(now time.Time) {
+		trim := now.Sub(trimmed) >= trimPeriod
+		if trim {
+			trimmed = now
 		}
-	}
+		for _, l := range s.loops {
+			l.loop.Post(l.sweep)
+			if trim && l.trim != nil {
+				l.loop.Post(l.trim)
+			}
+		}
+		s.reportQueue()
+		s.openProxyPeers()
+		s.peers.Sweep()
+	})
 }
 
 // reportQueue moves the buffered-bytes gauge to the queue's size. Timer

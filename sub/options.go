@@ -3,7 +3,6 @@ package sub
 import (
 	"errors"
 	"log/slog"
-	"math"
 	"runtime"
 	"time"
 
@@ -126,41 +125,19 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	forever := int64(math.MaxInt64)
-	if err := errs.CheckFields("subscriber",
-		errs.Field{Name: "KeepaliveTimeout", Value: int64(o.KeepaliveTimeout), Max: forever},
-		errs.Field{Name: "FrameTimeout", Value: int64(o.FrameTimeout), Max: forever},
-		errs.Field{Name: "MaxConnectionAge", Value: int64(o.MaxConnectionAge), Max: forever},
-		errs.Field{Name: "MaxConnectionAgeGrace", Value: int64(o.MaxConnectionAgeGrace), Max: forever},
-		errs.Field{Name: "MaxPayload", Value: int64(o.MaxPayload), Max: MaxPayloadLimit},
-		errs.Field{Name: "QueueBytes", Value: int64(o.QueueBytes), Max: MaxQueueBytes},
-		errs.Field{Name: "PendingBytes", Value: int64(o.PendingBytes), Max: MaxQueueBytes},
-		errs.Field{Name: "EventLoops", Value: int64(o.EventLoops), Max: 256},
-	); err != nil {
+	err := errs.CheckOptions("subscriber", &o, map[string]errs.Limit{
+		"MaxPayload":            {Default: DefaultMaxPayload, Max: MaxPayloadLimit},
+		"QueueBytes":            {Max: MaxQueueBytes},
+		"PendingBytes":          {Max: MaxQueueBytes},
+		"FrameTimeout":          {Default: int64(DefaultFrameTimeout)},
+		"MaxConnectionAgeGrace": {Default: int64(DefaultMaxConnectionAgeGrace)},
+		"EventLoops":            {Default: int64(min(runtime.GOMAXPROCS(0), 4)), Max: 256},
+	})
+	if err != nil {
 		return o, err
 	}
-	if o.MaxPayload == 0 {
-		o.MaxPayload = DefaultMaxPayload
-	}
-	if o.QueueBytes == 0 {
-		o.QueueBytes = int(min(2*int64(o.MaxPayload), math.MaxInt)) // no overflow with 32-bit ints
-	}
-	if o.QueueBytes < o.MaxPayload+ring.RecordOverhead {
-		o.QueueBytes = o.MaxPayload + ring.RecordOverhead
-	}
-	if o.PendingBytes == 0 {
-		o.PendingBytes = int(min(4*int64(o.MaxPayload), math.MaxInt))
-	}
+	o.QueueBytes = errs.Scaled(o.QueueBytes, 2, o.MaxPayload, o.MaxPayload+ring.RecordOverhead)
 	// One frame of any allowed size always fits.
-	o.PendingBytes = max(o.PendingBytes, bufferCap(o.MaxPayload+codec.MaxHeaderLen))
-	if o.FrameTimeout == 0 {
-		o.FrameTimeout = DefaultFrameTimeout
-	}
-	if o.MaxConnectionAgeGrace == 0 {
-		o.MaxConnectionAgeGrace = DefaultMaxConnectionAgeGrace
-	}
-	if o.EventLoops == 0 {
-		o.EventLoops = min(runtime.GOMAXPROCS(0), 4)
-	}
+	o.PendingBytes = errs.Scaled(o.PendingBytes, 4, o.MaxPayload, bufferCap(o.MaxPayload+codec.MaxHeaderLen))
 	return o, nil
 }

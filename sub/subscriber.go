@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/addr"
+	"github.com/nanoq/nq/internal/clock"
 	"github.com/nanoq/nq/internal/logx"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
@@ -68,7 +69,7 @@ type Subscriber struct {
 
 	// clock is a coarse nanosecond clock for idle tracking, advanced by the
 	// timer goroutine (atomic).
-	clock atomic.Int64
+	clock clock.Coarse
 	// pendingHeld is the capacity of every connection's partial-frame
 	// buffer, within opts.PendingBytes (atomic; the loops).
 	pendingHeld atomic.Int64
@@ -101,7 +102,7 @@ func New(url string, opts Options) (*Subscriber, error) {
 	if s.handler == nil {
 		s.queue = ring.NewQueue(opts.QueueBytes, opts.EventLoops)
 	}
-	s.clock.Store(time.Now().UnixNano())
+	s.clock.Set(time.Now())
 	return s, nil
 }
 

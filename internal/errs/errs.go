@@ -6,7 +6,9 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
+	"reflect"
 )
 
 // ErrClosed is returned by operations on a closed Publisher, Subscriber,
@@ -25,20 +27,44 @@ func (closedError) Error() string { return "nanoq: closed" }
 // network's closed, to callers that test for the latter.
 func (closedError) Is(target error) bool { return target == net.ErrClosed }
 
-// Field is an option's name, value and largest allowed value, for
-// CheckFields.
-type Field struct {
-	Name       string
-	Value, Max int64
+// Limit is the range and the default of one integer or duration option.
+type Limit struct {
+	Default int64 // what 0 becomes
+	Max     int64 // 0: no upper bound
 }
 
-// CheckFields returns an error wrapping ErrInvalidOptions that names the
-// first field outside 0..Max, or nil. side is "publisher" or "subscriber".
-func CheckFields(side string, fields ...Field) error {
-	for _, f := range fields {
-		if f.Value < 0 || f.Value > f.Max {
-			return fmt.Errorf("nanoq: %s options: %s %d outside 0..%d: %w", side, f.Name, f.Value, f.Max, ErrInvalidOptions)
+// CheckOptions checks the integer and duration fields of the options
+// struct *opts and sets the zero ones to their Default in limits. It
+// returns an error wrapping ErrInvalidOptions that names the first field
+// that is negative or above its Max, or nil. side is "publisher" or
+// "subscriber".
+func CheckOptions(side string, opts any, limits map[string]Limit) error {
+	v := reflect.ValueOf(opts).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !f.CanInt() {
+			continue
+		}
+		name, n := v.Type().Field(i).Name, f.Int()
+		l := limits[name]
+		if l.Max == 0 {
+			l.Max = math.MaxInt64
+		}
+		if n < 0 || n > l.Max {
+			return fmt.Errorf("nanoq: %s options: %s %d outside 0..%d: %w", side, name, n, l.Max, ErrInvalidOptions)
+		}
+		if n == 0 {
+			f.SetInt(l.Default)
 		}
 	}
 	return nil
+}
+
+// Scaled returns v, or k × payload if v is 0, and at least floor; it
+// does not overflow int.
+func Scaled(v, k, payload, floor int) int {
+	if v == 0 {
+		v = int(min(int64(k)*int64(payload), math.MaxInt))
+	}
+	return max(v, floor)
 }

@@ -3,9 +3,11 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestErrClosed(t *testing.T) {
@@ -20,15 +22,34 @@ func TestErrClosed(t *testing.T) {
 	}
 }
 
-func TestCheckFields(t *testing.T) {
-	ok := []Field{{"A", 0, 5}, {"B", 5, 5}}
-	if err := CheckFields("publisher", ok...); err != nil {
-		t.Fatalf("in range: %v", err)
+func TestCheckOptions(t *testing.T) {
+	type opts struct {
+		A    int
+		B    time.Duration
+		Name string
 	}
-	for _, bad := range []Field{{"Neg", -1, 5}, {"Big", 6, 5}} {
-		err := CheckFields("subscriber", append(ok, bad)...)
-		if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), "subscriber options: "+bad.Name) {
-			t.Errorf("%+v: %v", bad, err)
+	max := map[string]Limit{"A": {Max: 5}, "B": {Default: 7}}
+	o := opts{A: 5, Name: "x"}
+	if err := CheckOptions("publisher", &o, max); err != nil || o.B != 7 || o.A != 5 {
+		t.Fatalf("in range: %v, %+v", err, o)
+	}
+	for _, c := range []struct {
+		o    opts
+		name string
+	}{{opts{A: -1}, "A -1"}, {opts{A: 6}, "A 6"}, {opts{B: -time.Second}, "B -1000000000"}} {
+		err := CheckOptions("subscriber", &c.o, max)
+		if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), "subscriber options: "+c.name+" outside") {
+			t.Errorf("%+v: %v", c.o, err)
+		}
+	}
+}
+
+func TestScaled(t *testing.T) {
+	for _, c := range []struct{ v, k, payload, floor, want int }{
+		{0, 2, 10, 0, 20}, {5, 2, 10, 0, 5}, {5, 2, 10, 8, 8}, {0, 4, math.MaxInt, 1, math.MaxInt},
+	} {
+		if got := Scaled(c.v, c.k, c.payload, c.floor); got != c.want {
+			t.Errorf("Scaled(%d, %d, %d, %d) = %d, want %d", c.v, c.k, c.payload, c.floor, got, c.want)
 		}
 	}
 }

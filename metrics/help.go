@@ -1,0 +1,32 @@
+package metrics
+
+// help holds each family's help text, by subsystem_name.
+var help = map[string]string{
+	"pub_messages_total":          "Messages written to connections towards the subscriber at addr.",
+	"pub_bytes_total":             "Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_messages_total.",
+	"pub_lost_messages_total":     "Messages published towards addr that will never be sent, by reason.",
+	"pub_lost_bytes_total":        "Wire bytes (payload and uvarint length prefix) of the messages in nanoq_pub_lost_messages_total, by reason.",
+	"pub_streams":                 "Publisher streams (one per stream key) currently open towards addr.",
+	"pub_stream_duration_seconds": "Lifetime of closed publisher streams towards addr, from open to close.",
+	"pub_buffered_bytes":          "Bytes published towards addr and not yet written to a socket.",
+	"pub_reconnects_total":        "Connections opened again by publisher streams towards addr, after a lost connection or failed dials.",
+	"pub_dial_failures_total":     "Failed dials (or enrollments) of publisher streams towards addr; each is retried with backoff.",
+	"pub_handovers_total":         "Connections towards addr that the subscriber closed gracefully (draining: a restart or a rotation by age), redialed at once.",
+	"pub_direct_writes_total":     "Writes towards addr made by Publish itself on an idle stream (no event-loop wake-up), by result: all (the socket took the batch), part (the loop writes the rest), none (the socket was full: the loop writes it).",
+	"pub_target_streams":          "Publisher streams towards addr connected now to each address it resolved to (label target).",
+	"pub_unacked_bytes_total":     "An upper bound, not an exact count: bytes the kernel had accepted towards addr that the peer had not acknowledged when a connection closed other than by a graceful drain (a reset by either side, an error, a WriteTimeout, a Shutdown cut short); messages counted sent may be among them. Linux only.",
+	"sub_messages_total":          "Messages received by the subscriber listening on addr and delivered or queued.",
+	"sub_bytes_total":             "Payload bytes of the messages in nanoq_sub_messages_total, without length prefixes.",
+	"sub_lost_messages_total":     "Messages received by the subscriber listening on addr that never reached the user, by reason.",
+	"sub_lost_bytes_total":        "Payload bytes of the messages in nanoq_sub_lost_messages_total that arrived, by reason; for a rejected or cut frame only the part received.",
+	"sub_streams":                 "Connections from publishers to the subscriber listening on addr open now.",
+	"sub_stream_duration_seconds": "Lifetime of closed connections to the subscriber listening on addr.",
+	"sub_buffered_bytes":          "Payload bytes waiting in the receive queue of the subscriber listening on addr.",
+	"sub_accept_errors_total":     "Failed accepts on the subscriber listening on addr.",
+	"sub_drains_begun_total":      "Connections to the subscriber on addr it began to drain (closed its write side: Drain, MaxConnectionAge).",
+	"sub_drained_total":           "Connections to the subscriber on addr drained to their end: it closed its side (Drain, MaxConnectionAge) and the publisher closed the other.",
+	"sub_rotated_total":           "Connections to the subscriber on addr it began to drain for reaching MaxConnectionAge.",
+	"sub_peer_messages_total":     "Messages received from publisher host peer by the subscriber on addr; the series exists while peer has a connection open.",
+	"sub_peer_bytes_total":        "Payload bytes of the messages in nanoq_sub_peer_messages_total; the series exists while peer has a connection open.",
+	"sub_peer_streams":            "Connections from publisher host peer to the subscriber on addr open now; the series exists while that is above 0.",
+}
