@@ -15,23 +15,29 @@ import (
 type Addr struct {
 	// Immutable after Pub or Sub returns; the children are safe for
 	// concurrent use.
-	msgs, bytes prometheus.Counter
-	streams     prometheus.Gauge
-	duration    prometheus.Observer
-	buffered    prometheus.Gauge
-	unacked     prometheus.Counter            // nil on subscriber handles
-	events      [numEvents]prometheus.Counter // nil for the other side's events
-	side        *side                         // to resolve the children of rarer reasons
-	addr        string
+	sent     counts // or received, on a subscriber
+	streams  prometheus.Gauge
+	duration prometheus.Observer
+	buffered prometheus.Gauge
+	unacked  prometheus.Counter            // nil on subscriber handles
+	events   [numEvents]prometheus.Counter // nil for the other side's events
+	side     *side                         // to resolve the children of rarer reasons
+	addr     string
 
 	// lost[r] is set at creation for the side's usual reasons and by the
 	// first Lost(r) for the others; any goroutine may set it, always to the
 	// same children, so the race is benign and lock-free.
-	lost [NumReasons]atomic.Pointer[lostChildren]
+	lost [NumReasons]atomic.Pointer[counts]
 }
 
-// lostChildren are the lost counters of one (addr, reason) pair.
-type lostChildren struct{ msgs, bytes prometheus.Counter }
+// counts are the counters of one series pair: messages and their bytes.
+type counts struct{ msgs, bytes prometheus.Counter }
+
+// add counts n messages of the given total bytes.
+func (c *counts) add(n, bytes int) {
+	c.msgs.Add(float64(n))
+	c.bytes.Add(float64(bytes))
+}
 
 // Pub returns the handle for a publisher's destination address (label addr),
 // with every label child resolved once. Nil-safe: a nil *Metrics gives a nil
@@ -54,8 +60,7 @@ func (m *Metrics) Sub(addr string) *Addr {
 
 func newAddr(sd *side, addr string) *Addr {
 	s := &Addr{
-		msgs:     sd.msgs.WithLabelValues(addr),
-		bytes:    sd.bytes.WithLabelValues(addr),
+		sent:     counts{sd.msgs.WithLabelValues(addr), sd.bytes.WithLabelValues(addr)},
 		streams:  sd.streams.WithLabelValues(addr),
 		duration: sd.duration.WithLabelValues(addr),
 		buffered: sd.buffered.WithLabelValues(addr),
@@ -84,12 +89,9 @@ func newAddr(sd *side, addr string) *Addr {
 // resolveLost looks up the lost children of reason r, stores and returns
 // them. It allocates; Lost calls it at most once per reason per handle in
 // the common case.
-func (s *Addr) resolveLost(r Reason) *lostChildren {
+func (s *Addr) resolveLost(r Reason) *counts {
 	name := r.String()
-	lc := &lostChildren{
-		msgs:  s.side.lostMsgs.WithLabelValues(s.addr, name),
-		bytes: s.side.lostBytes.WithLabelValues(s.addr, name),
-	}
+	lc := &counts{s.side.lostMsgs.WithLabelValues(s.addr, name), s.side.lostBytes.WithLabelValues(s.addr, name)}
 	s.lost[r].Store(lc)
 	return lc
 }
@@ -98,11 +100,9 @@ func (s *Addr) resolveLost(r Reason) *lostChildren {
 // (publisher: written to the socket) or received (subscriber: delivered to
 // the handler or queued for Receive). n and bytes must not be negative.
 func (s *Addr) Transferred(n, bytes int) {
-	if s == nil {
-		return
+	if s != nil {
+		s.sent.add(n, bytes)
 	}
-	s.msgs.Add(float64(n))
-	s.bytes.Add(float64(bytes))
 }
 
 // Lost counts n messages of the given total payload bytes as lost for reason
@@ -119,8 +119,7 @@ func (s *Addr) Lost(r Reason, n, bytes int) {
 	if lc == nil {
 		lc = s.resolveLost(r)
 	}
-	lc.msgs.Add(float64(n))
-	lc.bytes.Add(float64(bytes))
+	lc.add(n, bytes)
 }
 
 // Opened adds one current stream.

@@ -30,10 +30,10 @@ type Peers struct {
 // lock-free, for event loops. A nil *Peer does nothing.
 type Peer struct {
 	// Read-only after Open created it.
-	ps          *Peers
-	host        string
-	msgs, bytes prometheus.Counter
-	streams     prometheus.Gauge
+	ps      *Peers
+	host    string
+	counts  counts
+	streams prometheus.Gauge
 
 	refs atomic.Int64 // open connections; 0: Sweep deletes the series
 }
@@ -61,8 +61,7 @@ func (ps *Peers) Open(host string) *Peer {
 		p = &Peer{
 			ps:      ps,
 			host:    host,
-			msgs:    ps.sd.peerMsgs.WithLabelValues(ps.addr, host),
-			bytes:   ps.sd.peerBytes.WithLabelValues(ps.addr, host),
+			counts:  counts{ps.sd.peerMsgs.WithLabelValues(ps.addr, host), ps.sd.peerBytes.WithLabelValues(ps.addr, host)},
 			streams: ps.sd.peerStreams.WithLabelValues(ps.addr, host),
 		}
 		ps.m[host] = p
@@ -74,11 +73,9 @@ func (ps *Peers) Open(host string) *Peer {
 
 // Transferred counts n messages of the given payload bytes from the peer.
 func (p *Peer) Transferred(n, bytes int) {
-	if p == nil {
-		return
+	if p != nil {
+		p.counts.add(n, bytes)
 	}
-	p.msgs.Add(float64(n))
-	p.bytes.Add(float64(bytes))
 }
 
 // Close gives back the reference of one connection that closed. The last

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/ring"
 	"net"
 	"sync/atomic"
 	"time"
@@ -27,8 +28,8 @@ const (
 // streams to the workers.
 type dialer struct {
 	p      *Publisher
-	inbox  atomic.Pointer[stream] // lock-free stack linked by stream.dialNext
-	wake   chan struct{}          // capacity 1: the inbox has news
+	inbox  ring.Stack[stream] // linked by stream.dialNext
+	wake   chan struct{}      // capacity 1: the inbox has news
 	work   chan *stream
 	ctx    context.Context // cancelled when dials must stop
 	cancel context.CancelFunc
@@ -77,13 +78,7 @@ func (d *dialer) request(s *stream) {
 	if !s.dialQueued.CompareAndSwap(false, true) {
 		return
 	}
-	for {
-		old := d.inbox.Load()
-		s.dialNext = old
-		if d.inbox.CompareAndSwap(old, s) {
-			break
-		}
-	}
+	d.inbox.Push(s, &s.dialNext)
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -113,7 +108,7 @@ func (d *dialer) schedule() {
 	defer t.Stop()
 	for {
 		now := time.Now()
-		for s := d.inbox.Swap(nil); s != nil; {
+		for s := d.inbox.Take(); s != nil; {
 			next := s.dialNext
 			s.dialNext = nil
 			s.dialQueued.Store(false)

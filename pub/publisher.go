@@ -12,7 +12,6 @@ import (
 
 	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/internal/addr"
-	"github.com/nanoq/nq/internal/clock"
 	"github.com/nanoq/nq/internal/logx"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
@@ -55,8 +54,8 @@ type Publisher struct {
 	// finishing counts hand-overs whose held frames the reactor is still
 	// writing on the old connection (link.finishHeld).
 	finishing atomic.Int64
-	clock     clock.Coarse // advanced by the timer goroutine
-	epoch     time.Time    // read-only: monotonic origin for direct-write spacing
+	clock     reactor.Clock // advanced by the timer goroutine
+	epoch     time.Time     // read-only: monotonic origin for direct-write spacing
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
 	wg       sync.WaitGroup
@@ -65,15 +64,12 @@ type Publisher struct {
 
 // New returns a Publisher for url (tcp://, tcp4://, tcp6:// or
 // unix:///path). It dials nothing until the first Publish of each key.
-func New(url string, opts Options) (*Publisher, error) {
-	a, err := addr.Parse(url)
+func New(url string, opts Options) (p *Publisher, err error) {
+	a, opts, err := addr.ParseWith(url, opts, Options.withDefaults)
 	if err != nil {
 		return nil, err
 	}
-	if opts, err = opts.withDefaults(); err != nil {
-		return nil, err
-	}
-	p := &Publisher{
+	p = &Publisher{
 		addr:  a,
 		opts:  opts,
 		log:   logx.New(opts.Printf, opts.Logger),

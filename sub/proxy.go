@@ -144,19 +144,13 @@ func (s *Subscriber) proxyPeer(c *conn) {
 	if s.peers == nil {
 		return
 	}
-	for {
-		old := s.proxyInbox.Load()
-		c.proxyNext = old
-		if s.proxyInbox.CompareAndSwap(old, c) {
-			return
-		}
-	}
+	s.proxyInbox.Push(c, &c.proxyNext)
 }
 
 // openProxyPeers opens the peers of the connections proxyPeer handed
 // over. Timer goroutine only.
 func (s *Subscriber) openProxyPeers() {
-	for c := s.proxyInbox.Swap(nil); c != nil; {
+	for c := s.proxyInbox.Take(); c != nil; {
 		next := c.proxyNext
 		p := s.peers.Open(c.proxied)
 		cc := c

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/addr"
-	"github.com/nanoq/nq/internal/clock"
 	"github.com/nanoq/nq/internal/logx"
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
@@ -58,9 +57,9 @@ type Subscriber struct {
 	open     atomic.Int64
 	connGone chan struct{}
 	// proxyInbox holds connections whose PROXY header named a publisher,
-	// for the timer goroutine to open its peer series (lock-free stack
-	// linked by conn.proxyNext).
-	proxyInbox atomic.Pointer[conn]
+	// for the timer goroutine to open its peer series (linked by
+	// conn.proxyNext).
+	proxyInbox ring.Stack[conn]
 	wg         sync.WaitGroup // the accepting and timer goroutines
 
 	// reportedQueue is the queue size last added to the buffered gauge:
@@ -69,7 +68,7 @@ type Subscriber struct {
 
 	// clock is a coarse nanosecond clock for idle tracking, advanced by the
 	// timer goroutine (atomic).
-	clock clock.Coarse
+	clock reactor.Clock
 	// pendingHeld is the capacity of every connection's partial-frame
 	// buffer, within opts.PendingBytes (atomic; the loops).
 	pendingHeld atomic.Int64
@@ -78,19 +77,20 @@ type Subscriber struct {
 // New returns a Subscriber for url (tcp://, tcp4://, tcp6:// or unix:///path).
 // It binds nothing yet: see Bind and Listen.
 func New(url string, opts Options) (*Subscriber, error) {
-	a, err := addr.Parse(url)
+	a, opts, err := addr.ParseWith(url, opts, Options.withDefaults)
 	if err != nil {
 		return nil, err
 	}
-	opts, err = opts.withDefaults()
-	if err != nil {
-		return nil, err
+	var queue *ring.Queue // nil when a handler is set
+	if opts.Handler == nil {
+		queue = ring.NewQueue(opts.QueueBytes, opts.EventLoops)
 	}
 	s := &Subscriber{
 		addr:          a,
 		opts:          opts,
 		log:           logx.New(opts.Printf, opts.Logger),
 		handler:       opts.Handler,
+		queue:         queue,
 		listenMetrics: opts.Metrics.Sub(a.String()),
 		quit:          make(chan struct{}),
 		stopped:       make(chan struct{}),
@@ -98,9 +98,6 @@ func New(url string, opts Options) (*Subscriber, error) {
 	}
 	if !opts.NoPeerMetrics {
 		s.peers = opts.Metrics.Peers(a.String())
-	}
-	if s.handler == nil {
-		s.queue = ring.NewQueue(opts.QueueBytes, opts.EventLoops)
 	}
 	s.clock.Set(time.Now())
 	return s, nil

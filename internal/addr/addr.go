@@ -110,3 +110,13 @@ func parseUnix(raw string, u *url.URL) (Addr, error) {
 func bad(raw, why string) error {
 	return fmt.Errorf("nanoq: parse URL %q: %s: %w", raw, why, ErrBadURL)
 }
+
+// ParseWith parses raw and passes opts through withDefaults: the first
+// steps of a Publisher's and a Subscriber's constructor.
+func ParseWith[O any](raw string, opts O, withDefaults func(O) (O, error)) (Addr, O, error) {
+	a, err := Parse(raw)
+	if err == nil {
+		opts, err = withDefaults(opts)
+	}
+	return a, opts, err
+}

@@ -64,7 +64,10 @@ func CheckOptions(side string, opts any, limits map[string]Limit) error {
 // does not overflow int.
 func Scaled(v, k, payload, floor int) int {
 	if v == 0 {
-		v = int(min(int64(k)*int64(payload), math.MaxInt))
+		v = math.MaxInt
+		if payload <= math.MaxInt/k {
+			v = k * payload
+		}
 	}
 	return max(v, floor)
 }

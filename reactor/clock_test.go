@@ -1,12 +1,12 @@
-package clock
+package reactor
 
 import (
 	"testing"
 	"time"
 )
 
-func TestRun(t *testing.T) {
-	var c Coarse
+func TestClock(t *testing.T) {
+	var c Clock
 	start := time.Now()
 	c.Set(start)
 	if c.Now() != start.UnixNano() {
