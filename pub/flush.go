@@ -182,7 +182,7 @@ func (l *link) block(ob int) {
 // setOB records the reactor's outbound bytes for the connection, for
 // Buffered and Shutdown (reactorHeld) and in the memory budget.
 func (l *link) setOB(ob int) {
-	l.s.setPendingOB(int64(ob))
+	l.s.setReactorHeld(int64(ob))
 	if d := ob - l.obCharged; d != 0 {
 		l.s.p.budget.Charge(int64(d))
 		l.obCharged = ob

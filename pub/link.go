@@ -1,0 +1,161 @@
+package pub
+
+import (
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
+)
+
+// handOverAfter: a connection the subscriber closes gracefully after
+// living this long is a hand-over (redialed at once); sooner, the redial
+// backs off, so a peer that accepts and closes at once is not hammered.
+const handOverAfter = 100 * time.Millisecond
+
+// link is one connection of a stream: the reactor.Handler enrolled with it.
+// A stream gets a new link per connection, with its own tasks, so that a
+// task still pending on the loop of a closed connection touches only that
+// dead link, never the stream's next connection on another loop. Fields are
+// event-loop only (the connection's loop) unless marked.
+type link struct {
+	s      *stream               // read-only
+	flush  *reactor.Task         // flushNow; read-only
+	closer *reactor.Task         // close the connection; read-only
+	ls     *loopState            // set in OnOpen, read-only afterwards
+	target *metrics.Gauge        // streams connected to the dialed address; set before Enroll
+	side   *reactor.DirectWriter // set in OnOpen, read-only afterwards; nil: no direct writes
+
+	// A partial direct write's bytes on the wire, its batch (the ring's
+	// Peek in flight) handed to the loop: written by the writer between
+	// DirectWriter.Begin and DirectWriter.Finish(true), read by the loop once DirectWriter.Held
+	// reports it (see writeDirect).
+	heldDone int
+	// batching: the loop's last writev of this connection carried more
+	// than one frame, so the stream is busy enough to batch: no direct
+	// writes. Written by the loop, read by publishers.
+	batching atomic.Bool
+
+	conn         *reactor.Conn // nil before OnOpen and after OnClose
+	opened       time.Time
+	unsent       unsent // frames with bytes in the reactor's outbound buffer, not yet counted sent
+	blocked      bool
+	blockedSince time.Time
+	lastOB       int
+	obCharged    int  // outbound bytes charged to the memory budget
+	congested    bool // the last writev left bytes in the reactor (see pressureBatch)
+	slot         int  // index in loopState.conns (SetIndex)
+}
+
+func newLink(s *stream) *link {
+	l := &link{s: s}
+	l.flush = reactor.NewTask(l.flushNow)
+	l.closer = reactor.NewTask(l.closeConn)
+	return l
+}
+
+// closeConn runs on the connection's loop.
+func (l *link) closeConn() {
+	if l.conn != nil {
+		l.conn.Close()
+	}
+}
+
+// OnOpen runs on the loop that now owns the connection.
+func (l *link) OnOpen(c *reactor.Conn) {
+	s := l.s
+	s.owner.Store(ownLoop)
+	s.dialing.Store(false) // the hand-off from the dial worker ends here
+	l.conn = c
+	l.side = c.DirectWriter()
+	c.LingerFIN() // a subscriber's FIN (draining) may come through a proxy
+	l.opened = time.Now()
+	l.ls = s.p.loops[c.Loop().Index()]
+	l.ls.add(l)
+	l.target.Inc()
+	s.state.Store(stateOpen)
+	s.link.Store(l)
+	if s.failing {
+		s.p.log.Infof("stream %v: connected to %s", s.key, s.p.addr)
+		s.failing = false
+	}
+	if s.closed.Load() {
+		c.Close()
+		return
+	}
+	l.flushNow()
+}
+
+// OnClose counts what the reactor held unsent, then finalizes the stream or
+// hands it back to the dialer to reconnect.
+func (l *link) OnClose(c *reactor.Conn, err error) {
+	s := l.s
+	// Before the state says backoff: Shutdown's drain must see a hand-over
+	// that may finish held frames as busy (finishHeld settles this).
+	mayFinish := errors.Is(err, io.EOF) && l.unsent.frames > 0
+	if mayFinish {
+		s.p.finishing.Add(1)
+	}
+	s.link.Store(nil)
+	s.state.Store(stateBackoff)
+	l.ls.remove(l)
+	l.target.Dec()
+	if l.side != nil && l.side.Held() { // final now: the DirectWriter is closed
+		first, second, done := l.takeHeld()
+		l.settlePartial(first, second, done)
+		s.ring.Release()
+	}
+	if u := &l.unsent; u.frames > 0 {
+		// What gnet wrote since the last look counts as sent; the rest
+		// never reaches the socket (see reactor.Conn.Close).
+		if f, b := u.progress(c.OutboundBuffered()); f > 0 {
+			s.p.m.Transferred(f, b)
+		}
+	}
+	if mayFinish {
+		l.finishHeld(c)
+	}
+	if err != nil || l.unsent.frames > 0 || s.ring.Len() > 0 {
+		// Not a graceful drain: what the kernel took and the subscriber
+		// has not acknowledged was counted sent and may never arrive.
+		s.p.m.Unacked(c.UnackedAtClose())
+	}
+	if u := &l.unsent; u.frames > 0 { // never counted as sent: see flushNow
+		s.p.lost(metrics.Disconnected, u.frames, u.bytes)
+		u.reset()
+	}
+	l.conn = nil
+	l.setOB(0)
+	if s.closed.Load() {
+		s.finalize()
+		return
+	}
+	lived := time.Since(l.opened)
+	drained := errors.Is(err, io.EOF) && lived > handOverAfter
+	switch {
+	case drained:
+		// The subscriber closed its side: it is draining (a restart, a
+		// rotation by age). Hand over: dial again at once, through the
+		// load balancer to another replica or to the successor.
+		s.p.log.Debugf("stream %v to %s: the subscriber closed its side: reconnecting", s.key, s.p.addr)
+		s.p.m.Count(metrics.HandedOver)
+	case err != nil && !s.failing:
+		s.p.log.Warnf("stream %v to %s: connection lost: %v (reconnecting)", s.key, s.p.addr, err)
+		s.failing = true
+	}
+	if lived > time.Second {
+		s.bo.Reset()
+	}
+	s.redial = !drained
+	s.owner.Store(ownDialer)
+	if drained {
+		s.p.dialer.dialNow(s)
+		return
+	}
+	s.p.dialer.request(s)
+}
+
+// OnData discards what a subscriber sends: the protocol has no replies.
+func (l *link) OnData(*reactor.Conn, []byte) {}
