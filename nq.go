@@ -1,6 +1,7 @@
 package nq
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -94,27 +95,25 @@ var (
 
 // pubDefaults fills the options the seed's variables stand for.
 func pubDefaults(opts PubOpts, m *Metrics) PubOpts {
-	if opts.Metrics == nil {
-		opts.Metrics = m
-	}
-	if opts.MaxPayload == 0 {
-		opts.MaxPayload = MaxPayload
-	}
-	if opts.MaxBuffer == 0 {
-		opts.MaxBuffer = MaxBuffer
-	}
+	opts.Metrics = cmp.Or(opts.Metrics, m)
+	opts.MaxPayload = cmp.Or(opts.MaxPayload, MaxPayload)
+	opts.MaxBuffer = cmp.Or(opts.MaxBuffer, MaxBuffer)
 	return opts
 }
 
 // subDefaults is pubDefaults for a subscriber.
 func subDefaults(opts SubOpts, m *Metrics) SubOpts {
-	if opts.Metrics == nil {
-		opts.Metrics = m
-	}
-	if opts.MaxPayload == 0 {
-		opts.MaxPayload = MaxPayload
-	}
+	opts.Metrics = cmp.Or(opts.Metrics, m)
+	opts.MaxPayload = cmp.Or(opts.MaxPayload, MaxPayload)
 	return opts
+}
+
+// must returns v, or panics with err: the seed's constructors panic.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // Publisher is the concrete publisher NewPub and NewPublisher return: Pub's
@@ -150,32 +149,20 @@ func NewSubscriber(url string, opts SubOpts) (*Subscriber, error) {
 // returns the error instead. m may be nil (no metrics) and is used unless
 // opts.Metrics is set.
 func NewPub(url string, opts PubOpts, m *Metrics) Pub {
-	p, err := pub.New(url, pubDefaults(opts, m))
-	if err != nil {
-		panic(err)
-	}
-	return p
+	return must(pub.New(url, pubDefaults(opts, m)))
 }
 
 // NewMultiPub returns a Pub that sends every message to each of urls. It
 // panics like NewPub.
 func NewMultiPub(urls []string, opts PubOpts, m *Metrics) Pub {
-	p, err := pub.NewMulti(urls, pubDefaults(opts, m))
-	if err != nil {
-		panic(err)
-	}
-	return p
+	return must(pub.NewMulti(urls, pubDefaults(opts, m)))
 }
 
 // NewSub returns a Sub (a *Subscriber) for url. It panics on a malformed
 // URL or invalid options, as the original did; NewSubscriber returns the
 // error instead. m may be nil and is used unless opts.Metrics is set.
 func NewSub(url string, opts SubOpts, m *Metrics) Sub {
-	s, err := sub.New(url, subDefaults(opts, m))
-	if err != nil {
-		panic(err)
-	}
-	return s
+	return must(sub.New(url, subDefaults(opts, m)))
 }
 
 // NewMetrics creates nanoQ's collectors and registers them on reg. Calling
@@ -206,9 +193,5 @@ func ParseURL(s string) (net.Addr, error) {
 
 // MustParseURL is ParseURL that panics on error.
 func MustParseURL(s string) net.Addr {
-	a, err := ParseURL(s)
-	if err != nil {
-		panic(err)
-	}
-	return a
+	return must(ParseURL(s))
 }

@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,9 +14,7 @@ import (
 // 0) on the wait for buffered messages to drain.
 func (p *Publisher) Close() error {
 	d := p.opts.WriteTimeout
-	if d == 0 {
-		d = 5 * time.Second
-	}
+	d = cmp.Or(d, 5*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	return p.Shutdown(ctx)

@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"cmp"
 	"context"
 	"hash/maphash"
 	"net"
@@ -100,9 +101,7 @@ func (d *dialer) targets(ctx context.Context, s *stream) []string {
 		network = "ip6"
 	}
 	r := p.opts.Resolver
-	if r == nil {
-		r = net.DefaultResolver
-	}
+	r = cmp.Or(r, net.DefaultResolver)
 	rctx, cancel := context.WithTimeout(ctx, p.opts.ConnectTimeout)
 	defer cancel()
 	addrs, err := r.LookupNetIP(rctx, network, host)

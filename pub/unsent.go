@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"cmp"
 	"encoding/binary"
 	"time"
 
@@ -89,9 +90,7 @@ func (l *link) finishHeld(c *reactor.Conn) {
 	held := c.OutboundBuffered()
 	u := l.unsent
 	bound := p.opts.WriteTimeout
-	if bound == 0 {
-		bound = finishBound
-	}
+	bound = cmp.Or(bound, finishBound)
 	p.wg.Add(1)
 	key := l.s.key
 	ok := c.FinishHeld(p.quit, bound, func(written, unacked int) {

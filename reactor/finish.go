@@ -6,30 +6,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Finishing the output of a connection whose peer closed its side first.
-//
-// A subscriber that drains closes its sending side (FIN) and keeps reading.
-// gnet closes a connection as soon as it reads end of file, and what its
-// outbound buffer still holds it writes once, best-effort, after OnClose,
-// then discards. To deliver that output instead, a LingerFIN connection
-// keeps a copy of it (the shadow: the last bytes Writev handed to gnet, cut
-// to what gnet holds at each look), and at such a close the reactor:
-//
-//  1. duplicates the descriptor, so the socket outlives gnet's close;
-//  2. lets gnet finish its close (its one best-effort write included),
-//     waiting on a task posted to the loop, or on the reactor's stop;
-//  3. learns how many of the held bytes gnet's write took, from the kernel:
-//     TCP_INFO's bytes_acked plus SIOCOUTQ counts every byte the socket
-//     took, exactly while nobody writes (see kernelTook); the count in
-//     OnClose and the count now differ by what gnet wrote;
-//  4. writes the rest on the duplicate from a goroutine, waiting for
-//     POLLOUT, until it is written, the handler's quit channel closes, or
-//     no byte went out for the handler's bound;
-//  5. closes the duplicate (the FIN, finLinger after the last write), and
-//     reports to the handler how many held bytes reached the socket.
-//
-// Step 3 needs Linux TCP; elsewhere FinishHeld reports false and the held
-// output is discarded as before (OnClose counts it lost).
+// Finishing the output of a connection whose peer closed its side first:
+// LingerFIN connections keep a copy of what gnet holds (the shadow), and
+// at an EOF close the reactor writes the part gnet did not, from a
+// duplicate descriptor; docs/reactor.md has the steps.
 
 // finishReq is what FinishHeld asked for.
 type finishReq struct {

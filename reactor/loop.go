@@ -14,44 +14,9 @@ var wakeByte = [1]byte{1}
 
 // Loop is one event loop.
 //
-// # Task list and wake-ups
-//
-// Pending tasks form an intrusive lock-free LIFO list (a Treiber stack) at
-// head: Post pushes with a CAS, the loop takes the whole list with one Swap
-// and runs it in reverse, i.e. in FIFO order. Only pushes race with each
-// other and the loop never pops a single node, so there is no ABA problem.
-//
-// Each loop owns a unix socketpair: one end (wake) is enrolled in the loop
-// like any connection, Post writes one byte to the other end (wfd). The wake
-// connection's OnData runs the list after gnet has read the bytes. A Post
-// writes a byte only when its push found the list empty. No wake-up is
-// missed:
-//
-//   - A push that finds the list empty writes a byte after the push. The
-//     loop swaps the list only after gnet has read from the socket. If a
-//     read consumed this byte, the Swap that follows it comes after the push
-//     and takes the task (unless an earlier Swap already did). If not, the
-//     byte is still unread, the socket stays readable (gnet polls
-//     level-triggered) and the loop runs the list again.
-//   - A push that finds the list non-empty links in front of a node X that
-//     has not been taken yet (the CAS saw X at head, so no Swap came in
-//     between). Whichever Swap takes X takes this task too, and X's own
-//     pusher saw an empty list (or linked in front of such a node), so by
-//     induction a byte is on its way for that Swap.
-//   - EAGAIN on the write means the socket buffer is full of unread bytes,
-//     so the loop is going to run anyway.
-//
-// A spurious byte (its task already taken by an earlier Swap) only causes a
-// run over an empty list.
-//
-// # Closing
-//
-// Close sets closed before it stops the loops, and closes wfd only once the
-// loops have exited and writers is zero. Post counts itself in writers,
-// then checks closed, and writes only if it is still false. Go's atomics are
-// sequentially consistent: if Close saw writers == 0 after setting closed,
-// any later Post sees closed == true and never writes, so Post never writes
-// to a closed (and possibly reused) descriptor number.
+// Post pushes tasks on a lock-free list and wakes the loop through a
+// socketpair only when the list was empty; docs/reactor.md shows that no
+// wake-up is missed and that Post never writes to a closed descriptor.
 type Loop struct {
 	// Immutable after Start returns:
 	index int
@@ -107,7 +72,7 @@ func (l *Loop) Post(t *Task) {
 func (l *Loop) Idle() bool { return l.head.Load() == nil }
 
 // wake writes one byte to the loop's wake-up socket unless the reactor is
-// closing (see the type comment for why this never hits a closed fd).
+// closing (docs/reactor.md says why this never hits a closed descriptor).
 func (l *Loop) wake() {
 	l.writers.Add(1)
 	if !l.closed.Load() {

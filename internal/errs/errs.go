@@ -4,6 +4,7 @@
 package errs
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -47,9 +48,7 @@ func CheckOptions(side string, opts any, limits map[string]Limit) error {
 		}
 		name, n := v.Type().Field(i).Name, f.Int()
 		l := limits[name]
-		if l.Max == 0 {
-			l.Max = math.MaxInt64
-		}
+		l.Max = cmp.Or(l.Max, math.MaxInt64)
 		if n < 0 || n > l.Max {
 			return fmt.Errorf("nanoq: %s options: %s %d outside 0..%d: %w", side, name, n, l.Max, ErrInvalidOptions)
 		}
