@@ -17,7 +17,8 @@
 // of streams on a few goroutines, with no allocations per message.
 //
 // Every exported function and method is safe for concurrent use unless its
-// comment says otherwise. Packages pub and sub hold the full APIs; this
-// package keeps the original nanoQ's API, so its quick start compiles with
-// only the import path changed.
+// comment says otherwise. This package is the whole API: the original
+// nanoQ's (its quick start compiles with only the import path changed),
+// plus handler delivery, stream handles, drain and error-returning
+// constructors. Packages pub and sub implement it.
 package nq

@@ -1,7 +1,7 @@
-// Package codec is nanoQ's frame format: it appends frames to a buffer and
-// parses them out of one contiguous byte slice or out of two segments (the
-// readable halves of a ring buffer that wraps). It does no I/O and never
-// allocates.
+// Package codec is nanoQ's frame format: it encodes length prefixes and
+// parses frames out of one contiguous byte slice or out of two segments
+// (the readable halves of a ring buffer that wraps). It does no I/O, never
+// allocates and has no state: every function is safe for concurrent use.
 //
 // Each frame is the payload's length as an unsigned varint (what
 // encoding/binary.PutUvarint writes: 1 to 4 bytes up to the default
@@ -15,16 +15,9 @@
 //
 // Parse and Parse2 return one frame per call and report partial input with
 // n = 0 and need > 0, so a caller can parse everything it holds and keep the
-// rest for the next read. A length above the caller's maximum is reported
-// with ErrTooBig as soon as the header is complete, before any of the
-// payload needs to be buffered. Payloads alias the input: nothing is copied
-// unless a payload crosses from the first segment to the second, and even
-// then Parse2 returns the two pieces (Frame.Head, Frame.Tail) for the caller
-// to copy once with Frame.CopyTo.
-//
-// # Concurrency
-//
-// The package has no state: every function is safe for concurrent use. The
-// slices it returns alias the caller's buffers and are valid for as long as
-// the caller keeps those bytes unchanged.
+// rest for the next read. A length above the caller's maximum is ErrTooBig
+// as soon as the header is complete, before the payload is buffered.
+// Payloads alias the input, valid while the caller keeps those bytes
+// unchanged, and are never copied: one that crosses from the first segment
+// to the second comes back in two pieces (Frame.Head, Frame.Tail).
 package codec

@@ -13,11 +13,9 @@ var (
 	ErrMalformed = errors.New("nanoq: malformed frame header")
 )
 
-// The parse functions return these preallocated values (or ErrTooBig itself),
-// so that an error costs no allocation on the hot path. Both wrap ErrMalformed.
+// The parse functions return these preallocated values (or ErrTooBig), so an
+// error costs no allocation; both wrap ErrMalformed (see hdrTooLong, hdrOverflow).
 var (
-	// errTooLong: the 10th byte of the prefix still has its continuation bit set.
-	errTooLong = fmt.Errorf("%w: uvarint longer than %d bytes", ErrMalformed, MaxHeaderLen)
-	// errOverflow: the 10th byte carries bits beyond bit 63.
+	errTooLong  = fmt.Errorf("%w: uvarint longer than %d bytes", ErrMalformed, MaxHeaderLen)
 	errOverflow = fmt.Errorf("%w: uvarint overflows 64 bits", ErrMalformed)
 )

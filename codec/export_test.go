@@ -28,3 +28,6 @@ func (f Frame) CopyTo(dst []byte) int {
 	n := copy(dst, f.Head)
 	return n + copy(dst[n:], f.Tail)
 }
+
+// Len returns the payload length.
+func (f Frame) Len() int { return len(f.Head) + len(f.Tail) }

@@ -10,11 +10,9 @@ const MaxHeaderLen = binary.MaxVarintLen64
 
 // Payload limits, shared by publishers and subscribers.
 const (
-	// DefaultMaxPayload is the default limit of one message's payload: 10
-	// MiB, as in the original nanoQ.
+	// DefaultMaxPayload is the default payload limit: 10 MiB, as in the original nanoQ.
 	DefaultMaxPayload = 10 << 20
-	// MaxPayloadLimit is the largest payload limit an option may ask for:
-	// 1 GiB.
+	// MaxPayloadLimit is the largest payload limit an option may ask for: 1 GiB.
 	MaxPayloadLimit = 1 << 30
 )
 
@@ -28,14 +26,13 @@ func HeaderLen(n int) int {
 	if n < 0 {
 		panic("codec: negative payload length")
 	}
-	// Each prefix byte carries 7 bits; n == 0 still takes one byte.
-	return (bits.Len64(uint64(n)|1) + 6) / 7
+	return (bits.Len64(uint64(n)|1) + 6) / 7 // |1: n == 0 takes one byte too
 }
 
 // PutHeader writes the uvarint prefix for an n-byte payload into dst, which
-// must have room for HeaderLen(n) bytes, and returns the bytes written.
-// The bytes are exactly those encoding/binary.PutUvarint writes.
-// It panics if n is negative or dst is too short.
+// must have room for HeaderLen(n) bytes, and returns the bytes written:
+// exactly those encoding/binary.PutUvarint writes. It panics if n is
+// negative or dst is too short.
 func PutHeader(dst []byte, n int) int {
 	if n < 0 {
 		panic("codec: negative payload length")

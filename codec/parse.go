@@ -1,27 +1,22 @@
 package codec
 
-// Parse reads the first frame from p.
-//
-// On success it returns the payload, n = bytes consumed (header plus payload,
-// > 0) and need = 0. The payload aliases p (its capacity ends with the
-// payload, so appending to it never overwrites the next frame) and is valid
-// for as long as the caller keeps p's bytes unchanged.
-//
-// When p holds only part of a frame it returns n = 0 and need > 0: the exact
-// number of bytes still missing once the header is complete, else 1.
+// Parse reads the first frame from p. On success it returns the payload,
+// n = bytes consumed (header plus payload, > 0) and need = 0. The payload
+// aliases p (its capacity ends with the payload, so appending to it never
+// overwrites the next frame) and is valid while p's bytes stay unchanged.
+// When p holds only part of a frame it returns n = 0 and need > 0: the
+// exact number of bytes still missing once the header is complete, else 1.
 //
 // A payload length above max returns ErrTooBig as soon as the header is
 // complete, before the payload has arrived; a negative max rejects every
 // frame. A prefix longer than MaxHeaderLen bytes, or one that overflows 64
-// bits, returns an error wrapping ErrMalformed. After an error n and need are
-// 0 and the stream cannot be resynchronized.
-//
-// Parse never allocates, errors included. It is safe for concurrent use.
+// bits, returns an error wrapping ErrMalformed. After an error n and need
+// are 0 and the stream cannot be resynchronized. Parse never allocates,
+// errors included. It is safe for concurrent use.
 func Parse(p []byte, max int) (payload []byte, n, need int, err error) {
-	// Fast path: a complete frame with a 1-byte header (payload < 128 bytes)
-	// within max. parse handles everything else, out of line, so that this
-	// path stays a few instructions with no spills. (Parse itself is not
-	// inlined: calling parse already takes the inliner's budget.)
+	// Fast path: a complete frame with a 1-byte header within max. The rest
+	// is out of line in parse, so this path stays a few instructions with no
+	// spills (Parse itself is not inlined: calling parse takes the budget).
 	if len(p) != 0 && p[0] <= oneByteMax && int(p[0]) < len(p) && int(p[0]) <= max {
 		end := 1 + int(p[0])
 		return p[1:end:end], end, 0, nil
@@ -33,7 +28,8 @@ func Parse(p []byte, max int) (payload []byte, n, need int, err error) {
 func parse(p []byte, max int) ([]byte, int, int, error) {
 	x, k := uvarint(p)
 	if k <= 0 {
-		return nil, 0, headerNeed(k), headerErr(k)
+		need, err := headerFail(k)
+		return nil, 0, need, err
 	}
 	l, err := checkLen(x, max)
 	if err != nil {
@@ -54,13 +50,11 @@ const (
 )
 
 // uvarint decodes the uvarint at the start of p and returns its value and
-// its length k > 0, or k = hdrShort, hdrTooLong or hdrOverflow.
-//
-// It agrees with encoding/binary.Uvarint on every input except one: when
-// the first 10 bytes all have the continuation bit set, Uvarint waits for
-// an 11th byte (reports "too short") while uvarint reports hdrTooLong at
-// once, as encoding/binary.ReadUvarint does; no 11th byte can make such a
-// prefix valid.
+// its length k > 0, or k = hdrShort, hdrTooLong or hdrOverflow. It agrees
+// with encoding/binary.Uvarint on every input except one: when the first 10
+// bytes all have the continuation bit set, Uvarint waits for an 11th byte
+// (reports "too short") while uvarint reports hdrTooLong at once, as
+// encoding/binary.ReadUvarint does; no 11th byte can make such a prefix valid.
 func uvarint(p []byte) (x uint64, k int) {
 	for i, b := range p {
 		if i == MaxHeaderLen-1 {
@@ -80,23 +74,15 @@ func uvarint(p []byte) (x uint64, k int) {
 	return 0, hdrShort
 }
 
-// headerNeed maps a failed uvarint result to Parse's need.
-func headerNeed(k int) int {
-	if k == hdrShort {
-		return 1
-	}
-	return 0
-}
-
-// headerErr maps a failed uvarint result to Parse's error.
-func headerErr(k int) error {
+// headerFail maps a failed uvarint result to Parse's need and error.
+func headerFail(k int) (need int, err error) {
 	switch k {
 	case hdrTooLong:
-		return errTooLong
+		return 0, errTooLong
 	case hdrOverflow:
-		return errOverflow
+		return 0, errOverflow
 	}
-	return nil
+	return 1, nil // hdrShort
 }
 
 // checkLen converts a decoded length to int, or returns ErrTooBig when it

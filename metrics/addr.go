@@ -13,8 +13,7 @@ import (
 // event), not per message. A nil *Addr does nothing. Safe for concurrent
 // use; no method allocates or looks up a label.
 type Addr struct {
-	// Immutable after Pub or Sub returns; the children are safe for
-	// concurrent use.
+	// Immutable after Pub or Sub returns (the children are concurrency-safe).
 	sent     counts // or received, on a subscriber
 	streams  prometheus.Gauge
 	duration prometheus.Observer
@@ -39,9 +38,8 @@ func (c *counts) add(n, bytes int) {
 	c.bytes.Add(float64(bytes))
 }
 
-// Pub returns the handle for a publisher's destination address (label addr),
-// with every label child resolved once. Nil-safe: a nil *Metrics gives a nil
-// *Addr, whose methods do nothing.
+// Pub returns the handle for a publisher's destination address (label addr).
+// Nil-safe: a nil *Metrics gives a nil *Addr, whose methods do nothing.
 func (m *Metrics) Pub(addr string) *Addr {
 	if m == nil {
 		return nil
@@ -124,20 +122,17 @@ func (s *Addr) Lost(r Reason, n, bytes int) {
 
 // Opened adds one current stream.
 func (s *Addr) Opened() {
-	if s == nil {
-		return
+	if s != nil {
+		s.streams.Inc()
 	}
-	s.streams.Inc()
 }
 
-// Closed removes one current stream that lived for d (a negative d counts
-// as 0).
+// Closed removes one current stream that lived for d (a negative d counts as 0).
 func (s *Addr) Closed(d time.Duration) {
-	if s == nil {
-		return
+	if s != nil {
+		s.streams.Dec()
+		s.duration.Observe(max(d, 0).Seconds())
 	}
-	s.streams.Dec()
-	s.duration.Observe(max(d, 0).Seconds())
 }
 
 // Unacked adds n bytes to the upper bound of bytes an aborted connection's
@@ -151,18 +146,16 @@ func (s *Addr) Unacked(n int) {
 
 // Buffered adds delta (may be negative) to the buffered-bytes gauge.
 func (s *Addr) Buffered(delta int) {
-	if s == nil {
-		return
+	if s != nil {
+		s.buffered.Add(float64(delta))
 	}
-	s.buffered.Add(float64(delta))
 }
 
 // Event is something that happens to a stream or connection of one
 // address, counted by Count.
 type Event uint8
 
-// Events. Each belongs to one side; Count does nothing on the other side's
-// handle.
+// Events. Each belongs to one side; Count ignores it on the other side's handle.
 const (
 	Reconnected Event = iota // a publisher stream's connection opened again, after a lost one or failed dials
 	DialFailed               // a publisher stream's dial failed

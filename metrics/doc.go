@@ -4,8 +4,6 @@
 // which counts are exact and which are bounds; help.go holds the help
 // texts.
 //
-// # Use
-//
 // [New] registers the collectors on a caller's prometheus.Registerer
 // (registering twice on one registry reuses what is there); [Default] does
 // so once on prometheus.DefaultRegisterer. A publisher takes one handle
@@ -15,8 +13,6 @@
 // and peer). An [Addr] resolves its label children when it is made, so
 // its methods neither allocate nor look up labels; callers update it once
 // per batch (per flush, per traffic event), not per message.
-//
-// # Concurrency
 //
 // Every exported function and method is safe for concurrent use. A nil
 // *Metrics and a nil *Addr are valid and record nothing, so callers never

@@ -28,8 +28,7 @@ var durationBuckets = []float64{
 // Metrics holds nanoQ's Prometheus collectors. A nil *Metrics is valid and
 // records nothing. Safe for concurrent use.
 type Metrics struct {
-	// Both are immutable after New returns.
-	pub, sub *side
+	pub, sub *side // immutable after New returns
 }
 
 // side holds one side's collectors (subsystem "pub" or "sub").

@@ -12,10 +12,9 @@ import (
 // deletes those of hosts whose last connection closed, so their number
 // follows the peers connected now, not every host ever seen. The
 // subscriber's exact totals are its addr series (Metrics.Sub); per-peer
-// counts of a host that left are gone with its series.
-//
-// A nil *Peers is valid: Open returns a nil *Peer, which records nothing.
-// Safe for concurrent use.
+// counts of a host that left are gone with its series. A nil *Peers is
+// valid: Open returns a nil *Peer, which records nothing. Safe for
+// concurrent use.
 type Peers struct {
 	sd   *side  // read-only
 	addr string // read-only: the subscriber's listen address
@@ -90,9 +89,8 @@ func (p *Peer) Close() {
 	}
 }
 
-// Sweep deletes the series of every host with no connection open. Cheap
-// when none closed its last one since the previous Sweep. Not for event
-// loops.
+// Sweep deletes the series of every host with no connection open. Not for
+// event loops; cheap when no host closed its last one since the last Sweep.
 func (ps *Peers) Sweep() {
 	if ps == nil || ps.idle.Load() == 0 {
 		return

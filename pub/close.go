@@ -13,9 +13,7 @@ import (
 // Close is Shutdown with a bound of WriteTimeout (5 s when WriteTimeout is
 // 0) on the wait for buffered messages to drain.
 func (p *Publisher) Close() error {
-	d := p.opts.WriteTimeout
-	d = cmp.Or(d, 5*time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(p.opts.WriteTimeout, 5*time.Second))
 	defer cancel()
 	return p.Shutdown(ctx)
 }
@@ -83,8 +81,8 @@ func (p *Publisher) lost(r metrics.Reason, n, bytes int) {
 }
 
 // drain waits until no stream that can still send holds unsent bytes. The
-// reactor has no drained event, so it looks: after 1 ms, then at intervals
-// doubling to 20 ms (a look walks every stream).
+// reactor has no drained event, so it looks (walking every stream) after
+// 1 ms, then at intervals doubling to 20 ms.
 func (p *Publisher) drain(ctx context.Context) error {
 	interval := time.Millisecond
 	t := time.NewTimer(interval)

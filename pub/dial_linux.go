@@ -12,15 +12,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// dialTCP connects to hostport (an IP literal and port) and returns it as
-// a net.Conn. It waits for the handshake in poll(2) on the calling
-// goroutine's thread, looking at ctx every dialPoll and giving up after
-// timeout. Go's own dialer parks the goroutine until the runtime's poller
-// reports the connection writable, which on a busy process can take
-// milliseconds (the poller is consulted when a P goes idle, and by sysmon
-// every 10 ms); poll returns as soon as the handshake completes. ok is
-// false when hostport is not an IP literal: the caller then uses
-// net.Dialer.
+// dialTCP connects to hostport (an IP literal and port), waiting for the
+// handshake in poll(2) on the calling goroutine's thread, looking at ctx
+// every dialPoll and giving up after timeout. Go's own dialer parks the
+// goroutine until the runtime's poller reports the connection writable,
+// which on a busy process can take milliseconds (the poller runs when a P
+// goes idle, and from sysmon every 10 ms); poll returns as soon as the
+// handshake completes. ok is false when hostport is not an IP literal: the
+// caller then uses net.Dialer.
 func dialTCP(ctx context.Context, network, hostport string, timeout time.Duration) (c net.Conn, ok bool, err error) {
 	ap, perr := netip.ParseAddrPort(hostport)
 	if perr != nil {
@@ -97,12 +96,9 @@ func connectWait(ctx context.Context, fd int, sa unix.Sockaddr, timeout time.Dur
 			return err
 		}
 		soErr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if err != nil {
-			return err
+		if err == nil && soErr != 0 {
+			err = unix.Errno(soErr)
 		}
-		if soErr != 0 {
-			return unix.Errno(soErr)
-		}
-		return nil
+		return err
 	}
 }

@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// dialWorkers dial in parallel so one unreachable address does not hold up
-// other streams' connections; a constant, whatever the number of streams.
-// While streams wait for a free worker (a hand-over of every stream at
-// once) the scheduler adds workers, up to maxDialWorkers, which leave after
+// dialWorkers dial in parallel, whatever the number of streams, so one
+// unreachable address does not hold up other streams' connections. While
+// streams wait for a free worker (a hand-over of every stream at once) the
+// scheduler adds spare ones, up to maxDialWorkers in all, which leave after
 // spareWorkerIdle without work.
 const (
 	dialWorkers     = 4
@@ -58,13 +58,13 @@ func newDialer(p *Publisher) *dialer {
 	return d
 }
 
-// addWorker starts spare workers when streams wait and no worker is free.
-// Scheduler goroutine only (it is counted in p.wg, so Add is safe).
+// addWorker starts as many spare workers as streams wait, within the cap,
+// when no worker is free. Scheduler goroutine only (it is counted in p.wg,
+// so Add is safe).
 func (d *dialer) addWorker() {
 	if len(d.ready) < 2 || d.idle.Load() > 0 {
 		return
 	}
-	// As many as wait (a hand-over of every stream at once), within the cap.
 	for n := min(len(d.ready)-1, maxDialWorkers-int(d.workers.Load())); n > 0; n-- {
 		d.workers.Add(1)
 		d.p.wg.Add(1)

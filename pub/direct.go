@@ -6,21 +6,20 @@ import (
 	"github.com/nanoq/nq/metrics"
 )
 
-// Direct writes pay off when the loop would wake up for one frame. When the
-// stream or its loop is busy, the loop batches the frame with others at
-// almost no cost, while a direct write costs a whole system call for it
-// (on the publishing goroutine, which then publishes nothing). So a stream
-// writes directly only when the loop's last writev for it carried a single
-// frame (link.batching), its loop has no task pending (a loop starved of
-// CPU gathers them) and has written nothing for this Publisher for
-// directIdle, and at most once per directGap per loop on average, in
-// bursts of up to directBurst. Traffic above that goes through the loop.
-//
-// The burst allowance covers timer granularity: where time.Sleep takes a
-// millisecond or more (see the README's note on pacing), a producer paced
-// at 10,000 msgs/s publishes about a dozen messages back to back every
-// millisecond. It also bounds what a flat-out producer resuming
-// after a pause spends on single-frame writes before batching takes over.
+// Direct writes pay off when the loop would wake up for one frame. For a
+// busy stream or loop, the loop batches the frame with others at almost no
+// cost, while a direct write costs a whole system call for it (on the
+// publishing goroutine, which then publishes nothing). So a stream writes
+// directly only when the loop's last writev for it carried a single frame
+// (link.batching), its loop has no task pending (a loop starved of CPU
+// gathers them) and has written nothing for this Publisher for directIdle,
+// and at most once per directGap per loop on average, in bursts of up to
+// directBurst; traffic above that goes through the loop. The burst covers
+// timer granularity (where time.Sleep takes a millisecond or more, see the
+// README on pacing, a producer paced at 10,000 msgs/s publishes about a
+// dozen messages back to back every millisecond), and bounds what a
+// flat-out producer resuming after a pause spends on single-frame writes
+// before batching takes over.
 const (
 	directIdle  = 50 * time.Microsecond
 	directGap   = 20 * time.Microsecond
@@ -37,27 +36,22 @@ func (ls *loopState) directAllowed(now int64) bool {
 	}
 	tat := ls.directDue.Load()
 	next := max(tat, now) + int64(directGap)
-	if next-now > directBurst*int64(directGap) || !ls.directDue.CompareAndSwap(tat, next) {
-		return false
-	}
-	return true
+	return next-now <= directBurst*int64(directGap) && ls.directDue.CompareAndSwap(tat, next)
 }
 
 // writeDirect writes the stream's buffered frames from the publishing
 // goroutine, through the connection's DirectWriter, when the stream is idle
 // (see directIdle): no flush pending on the loop, the reactor holding
-// nothing for the connection, and no frames in flight. One non-blocking
-// writev then replaces a wake-up of the loop and the loop's own writev: on
-// a machine whose idle CPUs sleep, that wake-up is about half of the
-// latency at low rates.
+// nothing for the connection, no frames in flight. One non-blocking writev
+// then replaces a wake-up of the loop (about half of the latency at low
+// rates where idle CPUs sleep) and the loop's own writev.
 //
 // It reports true when nothing is left for the loop to do; otherwise the
 // caller posts the stream's flush. Frames the socket does not take stay in
 // the ring for the loop (Unpeek); the rest of a partial write is handed to
-// the loop still in flight (DirectWriter.Finish(true)), and flushNow writes it first.
-//
-// The ring's in-flight bit keeps direct writes and the loop's writev apart:
-// whoever sets it is the ring's consumer until Release or Unpeek.
+// the loop still in flight (DirectWriter.Finish(true)), which writes it
+// first. The ring's in-flight bit keeps direct writes and the loop's writev
+// apart: whoever sets it is the ring's consumer until Release or Unpeek.
 func (l *link) writeDirect() bool {
 	if l.flush.Pending() || l.batching.Load() || !l.ls.loop.Idle() {
 		return false // the loop comes anyway, or batches this stream

@@ -4,14 +4,12 @@
 // stream key has its own connection, so order holds per key.
 //
 // Direct writes: a Publish that finds its stream idle (the loop has nothing
-// pending, holds no output for the connection, and last wrote the stream
-// one frame at a time) writes the frame itself with one non-blocking
-// writev, on a descriptor of its own for the socket, instead of waking the
-// loop. That halves the latency at low rates on machines whose idle CPUs
-// sleep. Busy streams batch on the loop as before; what the socket does not
-// take goes back to the ring or, if partly written, to the loop. The ring's
-// in-flight bit keeps the two writers apart. Options.NoDirectWrite turns
-// it off.
+// pending, holds no output for the connection, and last wrote the stream one
+// frame at a time) writes the frame itself with one non-blocking writev, on a
+// descriptor of its own for the socket, instead of waking the loop: half the
+// latency at low rates where idle CPUs sleep. Busy streams batch on the loop;
+// what the socket does not take goes back to the ring or, if partly written,
+// to the loop. Options.NoDirectWrite turns it off.
 //
 // Every exported method is safe for concurrent use unless its comment says
 // otherwise. Publish never blocks on the network. When a subscriber is slow

@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -16,10 +17,9 @@ const maxBatch = 256 << 10
 
 // pressureBatch bounds one writev on a congested connection (its last
 // writev left bytes in the reactor) while the memory budget is over half
-// used. What a socket does not take stays in the reactor, which cannot drop
-// it to make room: under pressure such connections hand it little at a
-// time, so that stalled ones hold at most this much there each, while
-// connections whose socket takes everything keep their full batches.
+// used. The reactor cannot drop what a socket does not take to make room, so
+// under pressure such connections hand it little at a time and stalled ones
+// hold at most this much there each; uncongested ones keep full batches.
 const pressureBatch = 16 << 10
 
 // Retry delays while a connection's output is blocked and not progressing
@@ -31,10 +31,9 @@ const (
 
 // loopState is a Publisher's state on one event loop. Fields other than the
 // read-only p, loop and tasks are event-loop only, except timer, whose
-// callback only posts a task, and the two atomics at the end.
-//
-// Every Publish reads loop (to post); the fields the loop writes per batch
-// (iov, wroteAt) come last, so that they do not share its cache line.
+// callback only posts a task, and the two atomics at the end. Every Publish
+// reads loop (to post); the fields the loop writes per batch (iov, wroteAt)
+// come last, so that they do not share its cache line.
 type loopState struct {
 	p        *Publisher
 	loop     *reactor.Loop
@@ -73,11 +72,8 @@ func (ls *loopState) remove(l *link) {
 	ls.conns.Remove(l)
 	if l.blocked {
 		l.blocked = false
-		for i, b := range ls.blocked {
-			if b == l {
-				ls.blocked = append(ls.blocked[:i], ls.blocked[i+1:]...)
-				break
-			}
+		if i := slices.Index(ls.blocked, l); i >= 0 {
+			ls.blocked = slices.Delete(ls.blocked, i, i+1)
 		}
 	}
 }
@@ -91,8 +87,7 @@ func (ls *loopState) flushEvery() {
 	})
 }
 
-// flushNow writes buffered frames while the reactor takes them. Runs on the
-// connection's loop.
+// flushNow writes buffered frames while the reactor takes them. Loop only.
 func (l *link) flushNow() {
 	c, s := l.conn, l.s
 	if c == nil || l.blocked {
@@ -251,10 +246,9 @@ func (ls *loopState) retryBlocked() {
 	}
 	for _, s := range expired {
 		ls.p.log.Warnf("stream %v to %s: no write progress for %v: reconnecting", s.s.key, ls.p.addr, wt)
-		// Reset, so that what the kernel still holds is not delivered
-		// after the new connection's newer frames: order holds per
-		// connection. OnClose reports those bytes (counted sent) as an
-		// upper bound of what did not arrive.
+		// Reset, so that what the kernel still holds does not arrive after
+		// the new connection's frames (order holds per connection); OnClose
+		// reports those bytes (counted sent) as an upper bound of the loss.
 		s.conn.Abort()
 	}
 	for _, s := range unblocked {

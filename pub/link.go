@@ -28,14 +28,13 @@ type link struct {
 	target *metrics.Gauge        // streams connected to the dialed address; set before Enroll
 	side   *reactor.DirectWriter // set in OnOpen, read-only afterwards; nil: no direct writes
 
-	// A partial direct write's bytes on the wire, its batch (the ring's
-	// Peek in flight) handed to the loop: written by the writer between
-	// DirectWriter.Begin and DirectWriter.Finish(true), read by the loop once DirectWriter.Held
+	// heldDone: bytes on the wire of a partial direct write whose batch (the
+	// ring's Peek in flight) went to the loop. Written by the writer between
+	// DirectWriter.Begin and Finish(true), read by the loop once Held
 	// reports it (see writeDirect).
 	heldDone int
-	// batching: the loop's last writev of this connection carried more
-	// than one frame, so the stream is busy enough to batch: no direct
-	// writes. Written by the loop, read by publishers.
+	// batching: the loop's last writev of this connection carried more than
+	// one frame, so no direct writes. Written by the loop, read by publishers.
 	batching atomic.Bool
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
@@ -56,7 +55,7 @@ func newLink(s *stream) *link {
 	return l
 }
 
-// closeConn runs on the connection's loop.
+// closeConn closes the connection, if still open. Loop only.
 func (l *link) closeConn() {
 	if l.conn != nil {
 		l.conn.Close()
@@ -136,9 +135,8 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	drained := errors.Is(err, io.EOF) && lived > handOverAfter
 	switch {
 	case drained:
-		// The subscriber closed its side: it is draining (a restart, a
-		// rotation by age). Hand over: dial again at once, through the
-		// load balancer to another replica or to the successor.
+		// The subscriber is draining (a restart, a rotation by age): hand over,
+		// redialing at once (through a balancer to another replica, or to the successor).
 		s.p.log.Debugf("stream %v to %s: the subscriber closed its side: reconnecting", s.key, s.p.addr)
 		s.p.m.Count(metrics.HandedOver)
 	case err != nil && !s.failing:

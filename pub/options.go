@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"log/slog"
 	"math"
+	"math/bits"
 	"net"
 	"time"
 
@@ -21,8 +22,7 @@ const (
 	DefaultKeepaliveTimeout = 5 * time.Second         // idle streams close after this
 	DefaultConnectTimeout   = 5 * time.Second
 
-	// MaxPayloadLimit is the largest MaxPayload an option may ask for
-	// (1 GiB), on both sides.
+	// MaxPayloadLimit is the largest MaxPayload allowed, on both sides: 1 GiB.
 	MaxPayloadLimit = codec.MaxPayloadLimit
 	// MaxBufferLimit is the largest MaxBuffer and MaxBufferTotal: 64 GiB.
 	MaxBufferLimit = 1<<36 - 1
@@ -58,11 +58,11 @@ type Options struct {
 	FlushFrequency time.Duration
 	// NoDirectWrite makes every message leave through the stream's event
 	// loop. By default, with FlushFrequency 0, a Publish that finds its
-	// stream idle (nothing queued or in flight, nothing pending in the
-	// reactor) writes the frame to the socket itself with one non-blocking
-	// system call, sparing the loop's wake-up: about half the latency at low
-	// rates. Busy streams queue and leave in batches either way. Each
-	// connection then holds a second descriptor for its socket.
+	// stream idle (nothing queued, in flight or pending in the reactor)
+	// writes the frame itself with one non-blocking system call, sparing the
+	// loop's wake-up (about half the latency at low rates); each connection
+	// then holds a second descriptor for its socket. Busy streams leave in
+	// batches either way.
 	NoDirectWrite bool
 	// NoDelay sets TCP_NODELAY (disables Nagle's algorithm) on TCP streams.
 	NoDelay bool
@@ -79,19 +79,17 @@ type Options struct {
 	MaxBuffer int
 	// MaxBufferTotal bounds the memory of all the Publisher's streams
 	// together: their buffers (power-of-two sizes, so a buffer may be up to
-	// twice what it holds) and what the reactor holds for them. When a
-	// stream needs more and the total is reached, the streams holding the
-	// most give up their oldest messages first (counted overflow), so a
-	// stalled stream cannot starve the others. 0 means
-	// DefaultMaxBufferTotal. It is raised to hold two MaxPayload messages.
-	// Publishers on the shared reactor are also bounded together by
-	// SharedBufferTotal.
+	// twice what it holds) and what the reactor holds for them. When a stream
+	// needs more and the total is reached, the streams holding the most give
+	// up their oldest messages first (counted overflow), so a stalled stream
+	// cannot starve the others. 0 means DefaultMaxBufferTotal; it is raised to
+	// hold two MaxPayload messages. Publishers on the shared reactor are also
+	// bounded together by SharedBufferTotal.
 	MaxBufferTotal int
-	// EventLoops is the number of event loops this Publisher runs, as on
-	// the subscriber: > 0 gives it that many of its own. 0, the default,
-	// shares one process-wide reactor (min(GOMAXPROCS, 4) loops) among
-	// every Publisher created with 0, so that a process dialing many
-	// destinations does not multiply loops.
+	// EventLoops is the number of event loops this Publisher runs, as on the
+	// subscriber: > 0 gives it that many of its own. 0, the default, shares
+	// one process-wide reactor (min(GOMAXPROCS, 4) loops) among every
+	// Publisher created with 0: many destinations do not multiply loops.
 	EventLoops int
 	// Metrics receives the publisher's metrics; nil records nothing.
 	Metrics *metrics.Metrics
@@ -99,13 +97,13 @@ type Options struct {
 	// net.DefaultResolver.
 	Resolver *net.Resolver
 	// NoSpread turns spreading off. By default, when the URL's host name
-	// resolves to several addresses (a headless Service, several A
-	// records), each stream dials the address its key ranks first by
-	// rendezvous hashing over the set resolved at that dial, and the
-	// next-ranked ones in turn when it does not answer: a stable set keeps
-	// every key where it is, a change moves only the keys that must move. With NoSpread the
-	// dialer resolves the name and tries the addresses in order, as Go's
-	// net.Dial does: every stream reaches the first that answers.
+	// resolves to several addresses (a headless Service, several A records),
+	// each stream dials the address its key ranks first by rendezvous
+	// hashing over the set resolved at that dial, and the next-ranked ones
+	// in turn when it does not answer: a stable set keeps every key where it
+	// is, a change moves only the keys that must. With NoSpread the dialer
+	// tries the addresses in order, as net.Dial does: every stream reaches
+	// the first that answers.
 	NoSpread bool
 }
 
@@ -123,18 +121,10 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	// 10 GiB at most: no overflow with 64-bit ints.
 	o.MaxBuffer = errs.Scaled(o.MaxBuffer, 10, o.MaxPayload, o.MaxPayload+10)
-	two := int(min(2*ceilPow2(int64(o.MaxPayload)+10), math.MaxInt)) // a buffer is a power of two
+	// Two buffers (powers of two) of MaxPayload+10: 2 × 2^⌈log2(MaxPayload+10)⌉.
+	two := int(min(int64(2)<<bits.Len64(uint64(o.MaxPayload)+9), math.MaxInt))
 	o.MaxBufferTotal = max(cmp.Or(o.MaxBufferTotal, DefaultMaxBufferTotal), two)
 	return o, nil
-}
-
-// ceilPow2 returns the least power of two >= n > 0.
-func ceilPow2(n int64) int64 {
-	c := int64(1)
-	for c < n {
-		c <<= 1
-	}
-	return c
 }
 
 // batchLimit bounds one writev: a quarter of MaxBuffer, at least 4 KiB and

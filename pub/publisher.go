@@ -24,9 +24,8 @@ var ErrClosed = ring.ErrClosed
 // ErrTooBig is wrapped by Publish for a payload above MaxPayload.
 var ErrTooBig = codec.ErrTooBig
 
-// ErrInvalidKey is wrapped by Publish for a stream key that is not
-// comparable (a slice, a map, a func, or a struct or array holding one):
-// keys are map keys.
+// ErrInvalidKey is wrapped by Publish for a stream key that is not comparable
+// (a slice, a map, a func, or a struct or array holding one): keys are map keys.
 var ErrInvalidKey = errors.New("nanoq: stream key is not comparable")
 
 // Publisher sends messages to one subscriber address over one connection
@@ -51,8 +50,7 @@ type Publisher struct {
 	done    chan struct{} // closed when Shutdown has finished
 	closed  atomic.Bool
 	unsent  atomic.Int64 // messages lost since Shutdown began (see lost)
-	// finishing counts hand-overs whose held frames the reactor is still
-	// writing on the old connection (link.finishHeld).
+	// finishing: hand-overs whose old connection still writes held frames (finishHeld).
 	finishing atomic.Int64
 	clock     reactor.Clock // advanced by the timer goroutine
 	epoch     time.Time     // read-only: monotonic origin for direct-write spacing
@@ -190,9 +188,8 @@ type Stream struct {
 }
 
 // Publish is Publisher.Publish on the handle's key. It never blocks (it
-// buffers, dropping the oldest when full), so it takes no ctx: the ctx of
-// Publisher.Publish is there for the seed's signature, and only checked on
-// entry.
+// buffers, dropping the oldest when full), so it takes no ctx: Publisher.Publish
+// has one for the seed's signature, and only checks it on entry.
 func (h *Stream) Publish(payload []byte) error {
 	p := h.p
 	if p.closed.Load() {
@@ -216,11 +213,11 @@ func (h *Stream) Publish(payload []byte) error {
 	}
 }
 
-// Buffered returns the bytes (frames with their length prefixes) buffered
-// for the handle's stream now: in its ring and in the reactor. It is a
-// snapshot, never blocks and is cheap enough to call per message. A
-// producer that must not lose messages can pace itself on it: when it
-// nears MaxBuffer, Publish starts dropping the oldest frames.
+// Buffered returns the bytes (frames with their length prefixes) buffered for
+// the handle's stream now, in its ring and in the reactor: a snapshot that
+// never blocks, cheap enough to call per message. A producer that must not
+// lose messages can pace itself on it: near MaxBuffer, Publish starts dropping
+// the oldest frames.
 func (h *Stream) Buffered() int {
 	s := h.s.Load()
 	if s == nil || s.closing.Load() {
@@ -258,10 +255,9 @@ func (p *Publisher) tick() {
 
 // sweep closes idle streams (see KeepaliveTimeout), frees the empty rings of
 // streams with nothing published for two periods (sweeps run every period),
-// and reports the buffered bytes. Timer goroutine only.
-//
-// A busy stream keeps its ring even when a sweep finds it empty: freeing it
-// would make the next Puts grow a new one from the smallest size again.
+// and reports the buffered bytes. Timer goroutine only. A busy stream keeps
+// its ring even when a sweep finds it empty: freeing it would make the next
+// Puts grow a new one from the smallest size again.
 func (p *Publisher) sweep(now int64, period time.Duration) {
 	ka := int64(p.opts.KeepaliveTimeout)
 	buffered := 0

@@ -7,17 +7,18 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // Spreading streams over the addresses a host name resolves to: each key
-// ranks the addresses by rendezvous (highest random weight) hashing, and
+// ranks the addresses by rendezvous (highest random weight) hashing and
 // dials its first-ranked one, or the next after failed dials. A stable set
 // keeps every key where it is; a change moves only the keys whose
 // first-ranked address went or came.
 
-// keySeed hashes keys of types without a fixed encoding: their placement is
-// stable within a process only (string and integer keys place the same in
-// every process).
+// keySeed hashes keys of types without a fixed encoding, whose placement is
+// thus stable within a process only (string and integer keys place the same
+// in every process).
 var keySeed = maphash.MakeSeed()
 
 // keyHash returns a hash of a comparable stream key.
@@ -83,28 +84,17 @@ func rank(key uint64, addrs []netip.Addr) {
 func (d *dialer) targets(ctx context.Context, s *stream) []string {
 	p := d.p
 	hostport := p.addr.Host
-	if p.opts.NoSpread || p.addr.Net == "unix" {
-		return []string{hostport}
-	}
 	host, port, err := net.SplitHostPort(hostport)
-	if err != nil {
+	if p.opts.NoSpread || p.addr.Net == "unix" || err != nil {
 		return []string{hostport}
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
 		return []string{hostport} // an address already
 	}
-	network := "ip"
-	switch p.addr.Net {
-	case "tcp4":
-		network = "ip4"
-	case "tcp6":
-		network = "ip6"
-	}
-	r := p.opts.Resolver
-	r = cmp.Or(r, net.DefaultResolver)
+	network := "ip" + strings.TrimPrefix(p.addr.Net, "tcp") // ip, ip4 or ip6
 	rctx, cancel := context.WithTimeout(ctx, p.opts.ConnectTimeout)
 	defer cancel()
-	addrs, err := r.LookupNetIP(rctx, network, host)
+	addrs, err := cmp.Or(p.opts.Resolver, net.DefaultResolver).LookupNetIP(rctx, network, host)
 	if err != nil || len(addrs) == 0 {
 		return []string{hostport} // the dial reports the error
 	}

@@ -27,16 +27,14 @@ const (
 	stateBackoff
 )
 
-// stream is one stream key's connection and outbound ring.
-//
-// No padding separates fields written by different goroutines: in steady
-// state nobody writes here per message (lastPub changes once per clock
-// tick, the others when a connection opens, blocks or closes), and an idle
-// stream's size matters with tens of thousands of them. The fields read on
-// every Publish come first, on the object's first cache line.
+// stream is one stream key's connection and outbound ring. No padding
+// separates fields written by different goroutines: in steady state nobody
+// writes here per message (lastPub changes once per clock tick, the others
+// when a connection opens, blocks or closes), and an idle stream's size
+// matters with tens of thousands of them. The fields read on every Publish
+// come first, on the object's first cache line.
 type stream struct {
-	// Read on every Publish. p, ring and key are read-only after
-	// newStream.
+	// Read on every Publish; p, ring and key are read-only after newStream.
 	p       *Publisher
 	ring    *ring.Bytes
 	lastPub atomic.Int64         // Publisher.clock at the last Publish
@@ -60,7 +58,7 @@ type stream struct {
 	due        time.Time
 	heapIndex  int
 	dials      int
-	bo         backoff.Backoff
+	bo         backoff.Backoff // the zero value: 50 ms growing to 5 s
 	inHeap     bool
 	redial     bool
 	failing    bool
@@ -81,7 +79,6 @@ func newStream(p *Publisher, key any) *stream {
 		keyHash: keyHash(key),
 		ring:    ring.NewBytesIn(ringLimit(p.opts), p.budget),
 		opened:  time.Now(),
-		bo:      backoff.Backoff{Min: 50 * time.Millisecond, Max: 5 * time.Second},
 	}
 	s.lastPub.Store(p.clock.Now())
 	return s
@@ -117,11 +114,11 @@ func (s *stream) publish(payload []byte) bool {
 }
 
 // close closes s in two steps: sealing the ring makes publishes refuse
-// (they retry on a fresh stream, the key being out of the table already)
-// and waits out a Put in progress; then closed tells the owner to finalize
-// s, counting what it could not send. Finalizing before the seal could
-// empty the ring under a Put in progress and lose that message uncounted.
-// Idempotent; not on a loop.
+// (they retry on a fresh stream, the key being out of the table already) and
+// waits out a Put in progress; then closed tells the owner to finalize s,
+// counting what it could not send. Finalizing before the seal could empty the
+// ring under a Put in progress, losing its message uncounted. Idempotent; not
+// on a loop.
 func (s *stream) close() {
 	if !s.closing.CompareAndSwap(false, true) {
 		return

@@ -3,6 +3,7 @@ package pub
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"time"
 
 	"github.com/nanoq/nq/codec"
@@ -12,11 +13,10 @@ import (
 
 // unsent tracks the frames of a connection's last batch that still have
 // bytes in the reactor's outbound buffer, so that each counts as sent once
-// gnet has written its last byte, or as lost if the connection closes
-// first: exactly, however far gnet got in between. Event-loop only.
-//
-// The frames' bytes left the ring with the batch, so their sizes are kept
-// here (as uvarints: about one byte per frame, at most a batch's worth).
+// gnet has written its last byte, or as lost if the connection closes first:
+// exactly, however far gnet got in between. Event-loop only. The frames'
+// bytes left the ring with the batch, so their sizes are kept here (as
+// uvarints: about one byte per frame, at most a batch's worth).
 type unsent struct {
 	frames, bytes int    // frames not yet fully written, and their encoded size
 	first, size   int    // the oldest of them: its unwritten bytes, its size
@@ -81,19 +81,16 @@ func (u *unsent) progress(ob int) (frames, bytes int) {
 // finishHeld hands the frames gnet still holds at a hand-over (the
 // subscriber closed its side first, and reads on) to the reactor, which
 // writes them on the old socket after the close (reactor.Conn.FinishHeld):
-// they count as sent once written, or lost. Inside OnClose only; on
-// success l.unsent is empty afterwards, else unchanged. The caller has
-// counted it in p.finishing already; finishHeld gives that back when the
-// frames are settled.
+// they count as sent once written, or lost. Inside OnClose only; on success
+// l.unsent is empty afterwards, else unchanged. The caller counted it in
+// p.finishing already; finishHeld gives that back once the frames are settled.
 func (l *link) finishHeld(c *reactor.Conn) {
 	p := l.s.p
 	held := c.OutboundBuffered()
 	u := l.unsent
-	bound := p.opts.WriteTimeout
-	bound = cmp.Or(bound, finishBound)
 	p.wg.Add(1)
 	key := l.s.key
-	ok := c.FinishHeld(p.quit, bound, func(written, unacked int) {
+	ok := c.FinishHeld(p.quit, cmp.Or(p.opts.WriteTimeout, finishBound), func(written, unacked int) {
 		defer p.wg.Done()
 		defer p.finishing.Add(-1)
 		total := u.frames
@@ -149,7 +146,7 @@ func framesTouched(first, second []byte, unsent int) (n, size int) {
 // nextFrame returns the encoded length of the first frame of first‖second
 // (0 when there is none) and the bytes after it.
 func nextFrame(first, second []byte) (k int, restFirst, restSecond []byte) {
-	_, k, _, err := codec.Parse2(first, second, maxInt)
+	_, k, _, err := codec.Parse2(first, second, math.MaxInt)
 	if err != nil || k == 0 {
 		return 0, nil, nil // cannot happen on a batch: the ring holds whole frames only
 	}
@@ -159,22 +156,14 @@ func nextFrame(first, second []byte) (k int, restFirst, restSecond []byte) {
 	return k, nil, second[k-len(first):]
 }
 
-const maxInt = int(^uint(0) >> 1)
-
 // appendFrom appends first‖second without its first skip bytes to bufs,
 // leaving out empty slices.
 func appendFrom(bufs [][]byte, first, second []byte, skip int) [][]byte {
-	if skip >= len(first) {
-		skip -= len(first)
-		first = nil
-	} else {
-		first = first[skip:]
-		skip = 0
-	}
-	if len(first) > 0 {
+	k := min(skip, len(first))
+	if first = first[k:]; len(first) > 0 {
 		bufs = append(bufs, first)
 	}
-	if second = second[skip:]; len(second) > 0 {
+	if second = second[skip-k:]; len(second) > 0 {
 		bufs = append(bufs, second)
 	}
 	return bufs

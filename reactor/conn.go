@@ -19,45 +19,38 @@ type Conn struct {
 	// Immutable after Enroll created the Conn (any goroutine):
 	h      Handler
 	remote net.Addr
-	side   *DirectWriter // nil unless enrolled with EnrollDirect and the dup worked
+	direct *DirectWriter // nil unless enrolled with EnrollDirect and the dup worked
 
-	// Written once by OnOpen on the loop before Enroll returns, read-only
-	// afterwards (any goroutine that got the Conn from Enroll or a
-	// handler):
+	// Written once by OnOpen on the loop before Enroll returns; read-only
+	// afterwards, by any goroutine that got the Conn from Enroll or a handler:
 	loop *Loop
 	gc   gnet.Conn
 
-	// Loop only: true between OnOpen and OnClose. Every method that touches
-	// gc checks it, so a closed Conn never reaches a descriptor that gnet
-	// may have handed to another connection.
-	open bool
-	// Loop only: true during the handler's OnClose, while the descriptor
-	// is still open (UnackedAtClose).
-	closing bool
-	// Loop only: bytes Writev handed to gnet, over the connection's life.
-	handed uint64
-	// Loop only: LingerFIN was called.
-	lingerFIN bool
-	// Loop only, LingerFIN connections: shadow[shadowOff:] is a copy of
-	// what gnet's outbound buffer holds as of the last look (see finish.go);
-	// shadowBad once it could not be kept; iov is Writev's copy of its
-	// argument's slice headers.
+	// The rest is loop only. open is true between OnOpen and OnClose: every
+	// method that touches gc checks it, so a closed Conn never reaches a
+	// descriptor that gnet may have handed to another connection.
+	open      bool
+	closing   bool   // during the handler's OnClose, descriptor still open (UnackedAtClose)
+	handed    uint64 // bytes Writev handed to gnet, over the connection's life
+	lingerFIN bool   // LingerFIN was called
+	// LingerFIN connections: shadow[shadowOff:] copies what gnet's outbound
+	// buffer holds as of the last look (see finish.go); shadowBad once it
+	// could not be kept; iov is Writev's copy of its argument's slice headers.
 	shadow    []byte
 	shadowOff int
 	shadowBad bool
 	iov       [][]byte
-	// Loop only, during OnClose: finishable says FinishHeld may take over
-	// the held output; finish is what it asked for.
+	// During OnClose: finishable says FinishHeld may take over the held
+	// output; finish is what it asked for.
 	finishable bool
 	finish     *finishReq
 }
 
-// LingerFIN asks that when the peer closes its side first, this side's
-// FIN follow finLinger later rather than at once (see finLinger): for a
-// writer whose last frames a proxy in between might otherwise drop. It
-// also keeps a copy of the output the reactor holds for the connection, so
-// that OnClose may ask to have it written after all (FinishHeld). Loop
-// only, in OnOpen, before any Writev.
+// LingerFIN asks that when the peer closes its side first, this side's FIN
+// follow finLinger later, not at once: a proxy in between might otherwise
+// drop the last frames. It also keeps a copy of the output the reactor holds
+// for the connection, so that OnClose may have it written after all
+// (FinishHeld). Loop only, in OnOpen, before any Writev.
 func (c *Conn) LingerFIN() { c.lingerFIN = true }
 
 // Loop returns the connection's event loop. Any goroutine.
@@ -71,20 +64,18 @@ func (c *Conn) RemoteAddr() net.Addr { return c.remote }
 // DirectWriter returns the connection's DirectWriter, or nil when it has none (it
 // was not enrolled with EnrollDirect, or duplicating its descriptor failed).
 // Any goroutine.
-func (c *Conn) DirectWriter() *DirectWriter { return c.side }
+func (c *Conn) DirectWriter() *DirectWriter { return c.direct }
 
-// Writev writes bufs in order. What the socket does not take at once is copied
-// into the reactor's outbound buffer before Writev returns, so the caller may
-// reuse bufs' memory at once. More than 1024 slices are written in several
-// calls. On a closed connection it returns ErrClosed and writes nothing. A
-// write error closes the connection, and OnClose may run before Writev returns.
-//
-// n counts the bytes written or buffered. Writev may rewrite the slice
-// headers in bufs (not the bytes they point to) when the socket takes only
-// part of them. Keep what is handed over small: the outbound buffer is
-// unbounded and drains in time quadratic in the number of buffered slices,
-// so check OutboundBuffered before writing more. On a write error the error
-// wraps the cause and IsOpen reports false afterwards. Up to 8 slices per
+// Writev writes bufs in order; n counts the bytes written or buffered. What
+// the socket does not take at once is copied into the reactor's outbound
+// buffer before Writev returns, so the caller may reuse bufs' memory at once
+// (when the socket takes part, the slice headers in bufs may be rewritten,
+// not the bytes). More than 1024 slices are written in several calls. On a
+// closed connection it returns ErrClosed and writes nothing; a write error,
+// wrapped in the error returned, closes the connection, and OnClose may run
+// before Writev returns. Keep what is handed over small: the outbound buffer
+// is unbounded and drains in time quadratic in the number of buffered
+// slices, so check OutboundBuffered before writing more. Up to 8 slices per
 // call it does not allocate (x/sys/unix.Writev allocates above that).
 func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	if !c.open {
@@ -116,8 +107,8 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		c.keepShadow(c.iov, before, ob)
 		clear(c.iov)
 	}
-	if c.side != nil && ob > 0 {
-		c.side.setOutput(true) // before the caller lets a DirectWriter in
+	if c.direct != nil && ob > 0 {
+		c.direct.setOutput(true) // before the caller lets a DirectWriter in
 	}
 	return n, nil
 }
@@ -134,8 +125,8 @@ func (c *Conn) OutboundBuffered() int {
 		return 0
 	}
 	n := c.gc.OutboundBuffered()
-	if n == 0 && c.side != nil {
-		c.side.setOutput(false)
+	if n == 0 && c.direct != nil {
+		c.direct.setOutput(false)
 	}
 	if c.lingerFIN {
 		c.trimShadow(n)
@@ -145,9 +136,9 @@ func (c *Conn) OutboundBuffered() int {
 
 // Abort closes the connection with a reset (SO_LINGER 0): the kernel
 // discards what it still holds for the peer rather than delivering it late,
-// after a newer connection's data. What the reactor's outbound buffer held
-// is discarded, as with Close. OnClose follows as with Close; there,
-// UnackedAtClose tells what the reset may have discarded.
+// after a newer connection's data. The outbound buffer is discarded and
+// OnClose follows, as with Close; there, UnackedAtClose tells what the reset
+// may have discarded.
 func (c *Conn) Abort() {
 	if !c.open {
 		return
@@ -174,10 +165,9 @@ func (c *Conn) CloseWrite() {
 // ReadRest reads, inside the handler's OnClose after a local close only,
 // what the kernel received for the connection and nobody read yet, handing
 // it to fn in pieces of at most len(buf) bytes (fn must not keep them),
-// until the socket has nothing more. A peer still sending refills it as it
-// reads, so it stops after four times the socket's receive buffer size
-// (SO_RCVBUF); it never blocks. It returns the bytes read: what closing
-// would otherwise have discarded unseen.
+// until the socket has nothing more, never blocking; as a peer still sending
+// refills it, it stops after 4 × SO_RCVBUF. It returns the bytes read: what
+// closing would otherwise have discarded unseen.
 func (c *Conn) ReadRest(buf []byte, fn func([]byte)) int {
 	if !c.closing || len(buf) == 0 {
 		return 0
@@ -215,19 +205,18 @@ func (c *Conn) UnackedAtClose() int {
 		return 0
 	}
 	took := c.handed - uint64(c.gc.OutboundBuffered()) // what gnet still holds is discarded: see events.OnClose
-	if c.side != nil {
-		took += c.side.written.Load()
+	if c.direct != nil {
+		took += c.direct.written.Load()
 	}
 	return unacked(c.gc.Fd(), took)
 }
 
-// Close closes the connection; OnClose follows with a nil error. OnClose
-// runs synchronously, before Close returns, so a caller iterating over its
-// own connection set must expect OnClose to change it. Output still in the
-// outbound buffer is discarded, never written (the socket's sending side
-// is shut first), so OnClose may count it lost exactly; what the kernel
-// took before is still delivered. Closing a closed connection does
-// nothing.
+// Close closes the connection; OnClose follows with a nil error, before
+// Close returns, so a caller iterating over its own connection set must
+// expect OnClose to change it. Output still in the outbound buffer is
+// discarded, never written (the sending side is shut first), so OnClose may
+// count it lost exactly; what the kernel took before is still delivered.
+// Closing a closed connection does nothing.
 func (c *Conn) Close() {
 	if !c.open {
 		return

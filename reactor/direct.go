@@ -10,41 +10,38 @@ import (
 
 // Bits of DirectWriter.state.
 const (
-	sideBusy   uint32 = 1 << iota // a Begin awaits its Finish
-	sideHeld                      // Finish(true): the writer handed work to the loop
-	sideClosed                    // the connection closed (OnClose)
-	sideOutput                    // the reactor holds output for the connection
+	directBusy   uint32 = 1 << iota // a Begin awaits its Finish
+	directHeld                      // Finish(true): the writer handed work to the loop
+	directClosed                    // the connection closed (OnClose)
+	directOutput                    // the reactor holds output for the connection
 )
 
 // DirectWriter writes to an enrolled connection's socket from any
-// goroutine, without going through its event loop: one non-blocking
-// write(2), no wake-up. It uses a descriptor of its own, duplicated from
-// the connection's at EnrollDirect, because gnet closes its descriptor on
-// the loop at any time and the number may then be reused: the
-// DirectWriter's descriptor is closed only when the connection has closed
-// and no direct write is in progress, so a direct write never reaches
-// another connection. (The socket stays open until both
-// descriptors are closed, i.e. at most until the write in progress ends.)
+// goroutine, bypassing its event loop: one non-blocking write(2), no
+// wake-up. It has a descriptor of its own, duplicated at EnrollDirect,
+// because gnet may close the connection's descriptor on the loop at any
+// time and its number be reused; the duplicate is closed only once the
+// connection has closed and no direct write is in progress, so a direct
+// write never reaches another connection (the socket outlives gnet's close
+// at most until the write in progress ends).
 //
 // A write is bracketed by Begin and Finish. Begin refuses while another
 // write is in progress, once the connection has closed, while a write's
 // remainder is held for the loop (Finish(true) until Unhold), and while the
-// reactor holds output for the connection (accepted by Conn.Writev and not
-// yet taken by the socket, as of the loop's last look), so direct bytes
-// never overtake the reactor's. The caller must still make sure that a direct write
-// and the loop's Conn.Writev never run at the same time (pub does it with
-// its ring's in-flight bit).
+// reactor holds output for the connection (accepted by Conn.Writev, not yet
+// taken by the socket, as of the loop's last look), so direct bytes never
+// overtake the reactor's. The caller must still keep a direct write and the
+// loop's Conn.Writev from running at once (pub: its ring's in-flight bit).
 type DirectWriter struct {
 	fd      int           // immutable; closed by markClosed or Finish
-	state   atomic.Uint32 // side* bits
+	state   atomic.Uint32 // direct* bits
 	written atomic.Uint64 // bytes the socket took from Writev, for Conn.UnackedAtClose
 }
 
-// directFDShare: a connection gets a DirectWriter only while the duplicate's number
-// (the lowest free one, so about the process's open descriptors) is below
-// this fraction of RLIMIT_NOFILE. DirectWriter costs a second descriptor per
-// connection; with tens of thousands of streams the limit matters more
-// than the latency of the few idle ones, so those stay on one descriptor.
+// directFDShare: a connection gets a DirectWriter (a second descriptor) only
+// while the duplicate's number, the lowest free one, so about the process's
+// open descriptors, is below this fraction of RLIMIT_NOFILE: with tens of
+// thousands of streams the limit matters more than the few idle ones' latency.
 const directFDShare = 4 // a quarter
 
 // dupDirect returns a DirectWriter on a duplicate of nc's descriptor, or errFDBudget
@@ -77,7 +74,7 @@ func dupDirect(nc net.Conn) (*DirectWriter, error) {
 // unless the connection is open, quiet (the reactor holds no output for it),
 // and no other direct write is in progress or held. Any goroutine.
 func (s *DirectWriter) Begin() bool {
-	return s.state.Load() == 0 && s.state.CompareAndSwap(0, sideBusy)
+	return s.state.Load() == 0 && s.state.CompareAndSwap(0, directBusy)
 }
 
 // Quiet reports whether the connection is still open and the reactor held
@@ -85,7 +82,7 @@ func (s *DirectWriter) Begin() bool {
 // loop's writes (see DirectWriter) checks it again before writing: between Begin
 // and that exclusion the loop may have buffered output, or the connection
 // may have closed (and a new one taken over the stream). Any goroutine.
-func (s *DirectWriter) Quiet() bool { return s.state.Load()&(sideOutput|sideClosed) == 0 }
+func (s *DirectWriter) Quiet() bool { return s.state.Load()&(directOutput|directClosed) == 0 }
 
 // Writev writes first‖second with one non-blocking system call and returns
 // how many bytes the socket took: possibly fewer, and 0 with a nil error
@@ -121,15 +118,15 @@ func (s *DirectWriter) Writev(first, second []byte) (int, error) {
 func (s *DirectWriter) Finish(hold bool) (open bool) {
 	for {
 		st := s.state.Load()
-		if st&sideClosed != 0 {
-			// markClosed saw sideBusy and left the descriptor to us.
-			s.state.And(^sideBusy)
+		if st&directClosed != 0 {
+			// markClosed saw directBusy and left the descriptor to us.
+			s.state.And(^directBusy)
 			_ = unix.Close(s.fd)
 			return false
 		}
-		next := st &^ sideBusy
+		next := st &^ directBusy
 		if hold {
-			next |= sideHeld
+			next |= directHeld
 		}
 		if s.state.CompareAndSwap(st, next) {
 			return true
@@ -140,21 +137,20 @@ func (s *DirectWriter) Finish(hold bool) (open bool) {
 // Held reports whether a Finish(true) awaits Unhold. Once the connection has
 // closed (in and after OnClose) it no longer changes. Any goroutine; the
 // loop acts on it.
-func (s *DirectWriter) Held() bool { return s.state.Load()&sideHeld != 0 }
+func (s *DirectWriter) Held() bool { return s.state.Load()&directHeld != 0 }
 
-// Unhold clears what Finish(true) set, once the loop has taken over. Loop
-// only.
-func (s *DirectWriter) Unhold() { s.state.And(^sideHeld) }
+// Unhold clears what Finish(true) set, once the loop has taken over. Loop only.
+func (s *DirectWriter) Unhold() { s.state.And(^directHeld) }
 
 // setOutput records whether the reactor holds output for the connection.
 // Loop only (Conn.Writev and Conn.OutboundBuffered).
 func (s *DirectWriter) setOutput(on bool) {
 	st := s.state.Load()
 	switch {
-	case on && st&sideOutput == 0:
-		s.state.Or(sideOutput)
-	case !on && st&sideOutput != 0:
-		s.state.And(^sideOutput)
+	case on && st&directOutput == 0:
+		s.state.Or(directOutput)
+	case !on && st&directOutput != 0:
+		s.state.And(^directOutput)
 	}
 }
 
@@ -162,7 +158,7 @@ func (s *DirectWriter) setOutput(on bool) {
 // handler's OnClose): it closes the descriptor unless a write is in
 // progress, whose Finish then closes it.
 func (s *DirectWriter) markClosed() {
-	if s.state.Or(sideClosed)&sideBusy == 0 {
+	if s.state.Or(directClosed)&directBusy == 0 {
 		_ = unix.Close(s.fd)
 	}
 }

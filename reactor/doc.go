@@ -11,6 +11,8 @@
 // Handler's methods run there, one at a time, and its Conn methods may only
 // be called there. Other goroutines reach a loop only through Loop.Post,
 // which runs a reusable Task on it without blocking and without allocating.
+// Log lines, gnet's included, go to Config.Logger (silent when nil): nothing
+// is printed to stdout or stderr, and gnet's Fatalf never exits the process.
 //
 // # Concurrency contract
 //
@@ -20,8 +22,8 @@
 //     to exit.
 //   - Loop.Index and Loop.Post are safe from any goroutine, including loops.
 //   - Handler methods run on the connection's loop and must not block.
-//   - Conn.Loop, Conn.Handler, Conn.RemoteAddr and Conn.DirectWriter are safe from
-//     any goroutine. Every other Conn method must be called on the
+//   - Conn.Loop, Conn.RemoteAddr and Conn.DirectWriter are safe from any
+//     goroutine. Every other Conn method must be called on the
 //     connection's loop (from a Handler method or a Task posted to
 //     Conn.Loop()).
 //   - Loop.Idle and Task.Pending are snapshots, safe from any goroutine.
@@ -38,9 +40,4 @@
 // A DirectWriter's duplicate descriptor is closed only once the connection has
 // closed and no direct write is in progress, so its number cannot be reused
 // under a writer.
-//
-// # Logging
-//
-// gnet's log lines go to Config.Logger (silent when nil); nothing is ever
-// printed to stdout or stderr, and gnet's Fatalf never exits the process.
 package reactor

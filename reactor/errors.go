@@ -16,4 +16,4 @@ var errNotSocket = errors.New("nanoq: reactor: connection has no socket descript
 
 // errFDBudget: EnrollDirect left out the DirectWriter to save descriptors (see
 // directFDShare).
-var errFDBudget = errors.New("nanoq: reactor: descriptors scarce: no side writer")
+var errFDBudget = errors.New("nanoq: reactor: descriptors scarce: no direct writer")

@@ -26,10 +26,9 @@ type finishReq struct {
 // reports true, done is called exactly once, from any goroutine, with how
 // many of the held bytes (OutboundBuffered inside OnClose) reached the
 // socket, and when not all did, an upper bound of the bytes the kernel took
-// that the peer did not acknowledge (-1: unknown). The writing stops when
-// quit closes, or when no byte went out for bound. The writing goroutine
-// is not tied to the Reactor: a caller that closes the Reactor closes quit
-// first and waits for done.
+// that the peer did not acknowledge (-1: unknown). Writing stops when quit
+// closes or no byte went out for bound. Its goroutine is not tied to the
+// Reactor: close quit, and wait for done, before closing the Reactor.
 func (c *Conn) FinishHeld(quit <-chan struct{}, bound time.Duration, done func(written, unacked int)) bool {
 	if !c.closing || !c.finishable || c.finish != nil {
 		return false
@@ -42,36 +41,25 @@ func (c *Conn) FinishHeld(quit <-chan struct{}, bound time.Duration, done func(w
 // its outbound buffer: ob minus before, the tail of bufs. Loop only.
 func (c *Conn) keepShadow(bufs [][]byte, before, ob int) {
 	c.trimShadow(before)
-	need := ob - before
-	for i := len(bufs) - 1; i >= 0 && need > 0; i-- {
-		need -= min(need, len(bufs[i]))
-	}
-	if need > 0 {
-		c.shadowBad = true // cannot happen: gnet holds only what it was given
-		return
-	}
-	skip := 0
+	skip := before - ob // becomes the bytes of bufs the socket took
 	for _, b := range bufs {
 		skip += len(b)
 	}
-	skip -= ob - before
+	if skip < 0 {
+		c.shadowBad = true // cannot happen: gnet holds only what it was given
+		return
+	}
 	for _, b := range bufs {
-		if skip >= len(b) {
-			skip -= len(b)
-			continue
-		}
-		c.shadow = append(c.shadow, b[skip:]...)
-		skip = 0
+		k := min(skip, len(b))
+		c.shadow = append(c.shadow, b[k:]...)
+		skip -= k
 	}
 }
 
 // trimShadow cuts the shadow to the last ob bytes, what gnet holds now, and
 // reports whether it covers them all. Loop only.
 func (c *Conn) trimShadow(ob int) bool {
-	held := len(c.shadow) - c.shadowOff
-	if held > ob {
-		c.shadowOff += held - ob
-	}
+	c.shadowOff = max(c.shadowOff, len(c.shadow)-ob)
 	if c.shadowOff == len(c.shadow) {
 		c.shadowOff = 0
 		if cap(c.shadow) > maxIdleShadow {
@@ -88,11 +76,10 @@ func (c *Conn) trimShadow(ob int) bool {
 const maxIdleShadow = 64 << 10
 
 // startFinish runs at the end of OnClose when the handler called
-// FinishHeld: see the comment at the top of this file. held is the
-// shadow, what gnet holds; took is what the socket had taken by then, as
-// kernelTook counted it (its origin differs from Writev's count: Linux's
-// bytes_acked includes the SYN of an active open), and before is Writev's
-// count.
+// FinishHeld (see the top of this file). held is the shadow, what gnet
+// holds; took and before are what the socket had taken by then, as
+// kernelTook and as Writev counted it (the origins differ: Linux's
+// bytes_acked includes the SYN of an active open).
 func (c *Conn) startFinish(fd int, held []byte, took, before uint64) {
 	req := c.finish
 	c.finish = nil

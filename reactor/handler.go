@@ -50,9 +50,9 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 
 // finLinger delays the FIN that closing a connection the peer closed first
 // sends. A proxy in between (HAProxy in TCP mode) may reset its connection
-// to the subscriber as soon as it reads that FIN, discarding what it had
-// not yet passed on: the last frames, written just before. The delay lets
-// them through first.
+// to the subscriber as soon as it reads that FIN, discarding what it had not
+// yet passed on (the last frames, written just before): the delay lets them
+// through first.
 const finLinger = 10 * time.Millisecond
 
 // lingerFIN keeps fd's socket open for finLinger after gnet closes fd, by
@@ -91,13 +91,12 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 }
 
 // OnClose marks the *Conn closed before its handler learns of it. When the
-// peer closed its side (end of file: a subscriber draining) it first
-// writes what the socket takes of gnet's output. Output gnet still holds
-// after that is either finished (a LingerFIN connection whose handler
-// calls FinishHeld, see finish.go) or never written: the socket's sending
-// side is shut, because gnet writes that output best-effort after OnClose
-// while the handler counts it lost (the kernel still delivers what it took
-// before, then a FIN).
+// peer closed its side (end of file: a subscriber draining, still reading)
+// it first writes what the socket takes of gnet's output. What gnet holds
+// after that is either finished (LingerFIN and FinishHeld, see finish.go)
+// or never written: shutWrite shuts the sending side, as gnet writes that
+// output best-effort after OnClose while the handler counts it lost (the
+// kernel still delivers what it took before, then a FIN).
 func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c, ok := gc.Context().(*Conn)
 	if !ok {
@@ -105,14 +104,12 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	eof := errors.Is(err, io.EOF)
 	if eof && gc.OutboundBuffered() > 0 {
-		// The peer closed its side (a subscriber draining): it still
-		// reads, so give it what the socket takes now.
-		_ = gc.Flush()
+		_ = gc.Flush() // the peer still reads: give it what the socket takes now
 	}
 	fd, ob := gc.Fd(), gc.OutboundBuffered()
 	took := c.handed - uint64(ob)
-	if c.side != nil {
-		took += c.side.written.Load()
+	if c.direct != nil {
+		took += c.direct.written.Load()
 	}
 	var kernel uint64 // kernelTook's count now, for startFinish
 	if eof && c.lingerFIN && ob > 0 && c.trimShadow(ob) {
@@ -125,8 +122,8 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 		shutWrite(e.r, c, fd, err)
 	}
 	c.open = false
-	if c.side != nil {
-		c.side.markClosed()
+	if c.direct != nil {
+		c.direct.markClosed()
 	}
 	c.closing = true
 	c.h.OnClose(c, err)

@@ -8,15 +8,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// wakeByte is what Post writes to a loop's wake-up socket. The loop never
-// looks at the value.
+// wakeByte is what Post writes to a loop's wake-up socket; the value is unused.
 var wakeByte = [1]byte{1}
 
-// Loop is one event loop.
-//
-// Post pushes tasks on a lock-free list and wakes the loop through a
-// socketpair only when the list was empty; docs/reactor.md shows that no
-// wake-up is missed and that Post never writes to a closed descriptor.
+// Loop is one event loop. Post pushes tasks on a lock-free list and wakes
+// the loop through a socketpair only when the list was empty; docs/reactor.md
+// shows that no wake-up is missed and that Post never writes to a closed
+// descriptor.
 type Loop struct {
 	// Immutable after Start returns:
 	index int
@@ -141,10 +139,10 @@ func (w wakeHandler) OnOpen(c *Conn) { w.l.el = c.gc.EventLoop() }
 func (w wakeHandler) OnData(*Conn, []byte) { w.l.runTasks() }
 
 // OnClose reports an unexpected loss of the wake-up socket: tasks posted to
-// this loop would never run again. At Reactor.Close err is nil.
+// this loop would never run again. gnet closes every conn with a nil error
+// when a loop exits, also on its own (an epoll failure): only a nil-error
+// close after Reactor.Close set closed is expected.
 func (w wakeHandler) OnClose(_ *Conn, err error) {
-	// gnet closes every conn with a nil error when a loop exits, also when
-	// it exits on its own (an epoll failure): only Reactor.Close is expected.
 	if err != nil || !w.l.closed.Load() {
 		w.l.r.log.Errorf("reactor: loop %d lost its wake-up socket, posted tasks will not run: %v", w.l.index, err)
 	}

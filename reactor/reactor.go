@@ -140,13 +140,12 @@ func (r *Reactor) loopFor(el gnet.EventLoop) *Loop {
 	panic("reactor: connection on an unknown event loop")
 }
 
-// Enroll moves nc onto the least loaded loop and returns once h.OnOpen has run
-// there. nc itself is closed (the loop owns a duplicate of its descriptor);
-// socket options set on nc before the call carry over. After Close it returns
-// ErrClosed. Calling it from an event loop deadlocks.
-//
-// nc must be a *net.TCPConn or a *net.UnixConn (stream). gnet overwrites
-// the name of a unix nc's LocalAddr. nc is closed whatever the outcome.
+// Enroll moves nc onto the least loaded loop and returns once h.OnOpen has
+// run there. nc must be a *net.TCPConn or a stream *net.UnixConn; it is
+// closed whatever the outcome (the loop owns a duplicate of its descriptor),
+// and socket options set on it before the call carry over. gnet overwrites
+// the name of a unix nc's LocalAddr. After Close it returns ErrClosed.
+// Calling it from an event loop deadlocks.
 func (r *Reactor) Enroll(nc net.Conn, h Handler) (*Conn, error) {
 	return r.enrollConn(nc, h, false)
 }
@@ -161,7 +160,7 @@ func (r *Reactor) EnrollDirect(nc net.Conn, h Handler) (*Conn, error) {
 	return r.enrollConn(nc, h, true)
 }
 
-func (r *Reactor) enrollConn(nc net.Conn, h Handler, side bool) (*Conn, error) {
+func (r *Reactor) enrollConn(nc net.Conn, h Handler, direct bool) (*Conn, error) {
 	if nc == nil {
 		return nil, errors.New("nanoq: reactor: enroll: nil net.Conn")
 	}
@@ -176,15 +175,15 @@ func (r *Reactor) enrollConn(nc net.Conn, h Handler, side bool) (*Conn, error) {
 		return nil, ErrClosed
 	}
 	c := &Conn{h: h, remote: nc.RemoteAddr()}
-	if side {
+	if direct {
 		var err error
-		if c.side, err = dupDirect(nc); err != nil {
-			r.log.Debugf("reactor: %v: no side writer: %v", c.remote, err)
+		if c.direct, err = dupDirect(nc); err != nil {
+			r.log.Debugf("reactor: %v: no direct writer: %v", c.remote, err)
 		}
 	}
 	if err := r.enroll(nc, c); err != nil {
-		if c.side != nil && c.gc == nil { // OnOpen never ran, so neither will OnClose
-			_ = unix.Close(c.side.fd)
+		if c.direct != nil && c.gc == nil { // OnOpen never ran, so neither will OnClose
+			_ = unix.Close(c.direct.fd)
 		}
 		return nil, err
 	}

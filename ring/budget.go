@@ -9,27 +9,23 @@ import (
 	"github.com/nanoq/nq/internal/bufpool"
 )
 
-// Budget bounds the memory of a set of Bytes rings (those made by
-// NewBytesIn): the sum of their buffers' sizes, which is what they hold in
-// memory whatever is queued in them. A Budget may have a parent (one
-// level): a ring then counts against both. Callers may also Charge memory
+// Budget bounds the memory of a set of Bytes rings (made by NewBytesIn):
+// the sum of their buffers' sizes, whatever is queued in them. With a
+// parent (one level only) a ring counts against both. Charge adds memory
 // held elsewhere on the rings' behalf, which rings cannot reclaim: it
 // counts in Used and OverHalf, so that callers hold less of it under
-// pressure, but it never keeps a ring from its share of the limit.
+// pressure, but never keeps a ring from its share of the limit.
 //
 // A ring that needs a larger buffer takes the difference from its budget.
-// When a budget is full, the ring shrinks the largest other rings of that
-// budget, those with buffers larger than it wants, to half their size,
-// dropping their oldest frames that no longer fit (reported through the
-// victim's budget's onDrop). When none is larger, the ring keeps its buffer
-// and drops its own oldest frames instead: no ring can starve the others,
-// and the buffers tend to equal shares. A ring's first, smallest buffer
-// (512 B) is always granted, so the bound is the limit plus 512 B for each
-// ring beyond limit/512 of them.
-//
-// Memory a Budget does not count: a buffer a ring replaced while its
-// consumer was still reading it (one per ring, until that read ends), and
-// buffers waiting in the pool for reuse.
+// When that is full, it halves the largest other rings of the budget whose
+// buffers are larger than it wants, dropping their oldest frames that no
+// longer fit (reported through the victim's budget's onDrop); when none is
+// larger, it keeps its buffer and drops its own oldest frames instead. So
+// no ring starves the others, and buffers tend to equal shares. A ring's
+// first buffer (512 B) is always granted: the bound is the limit plus
+// 512 B for each ring beyond limit/512 of them. Not counted: a buffer
+// replaced while its consumer still read it (one per ring, until that read
+// ends), and buffers pooled for reuse.
 //
 // All methods are safe for concurrent use. Lock order: a ring's producer
 // lock, then a budget's mu; a ring holding its lock only tries (never waits
@@ -46,18 +42,17 @@ type Budget struct {
 	classes [bufpool.MaxShift + 1]*Bytes // per buffer-size class, a list of member rings
 }
 
-// budgetLink is a ring's place in one budget's class list. Guarded by that
-// budget's mu.
+// budgetLink is a ring's place in one budget's class list, guarded by its mu.
 type budgetLink struct{ prev, next *Bytes }
 
-// budgetTries bounds how often a ring retries reclaiming before it gives
-// up and keeps the buffer it has.
+// budgetTries bounds a ring's reclaim retries before it keeps its buffer.
 const budgetTries = 64
 
 // NewBudget returns a Budget of limit bytes under parent (nil for none; a
 // parent must not have one itself). onDrop, if not nil, is called with the
 // frames a reclaim drops from this budget's rings, on the goroutine whose
-// ring needed the room. It panics if parent has a parent or limit < 0.
+// ring needed the room, while it holds that ring's lock and the victim's:
+// onDrop must not touch a ring. It panics if parent has a parent or limit < 0.
 func NewBudget(limit int64, parent *Budget, onDrop func(Dropped)) *Budget {
 	if limit < 0 || parent != nil && parent.parent != nil {
 		panic("ring: NewBudget: negative limit or nested parents")
@@ -230,7 +225,7 @@ func (b *Bytes) tryShrink() bool {
 
 // recharge sets b's charged size to c: it gives back what it held beyond c
 // (what it takes beyond was reserved already) and moves b to the class
-// lists of c (none for 0). Caller holds b's lock.
+// lists of c. Caller holds b's lock.
 func (b *Bytes) recharge(c uint64) {
 	g := b.budget
 	if g == nil || b.left || c == b.charged {
@@ -241,18 +236,12 @@ func (b *Bytes) recharge(c uint64) {
 			lv.used.Add(-int64(b.charged - c))
 		}
 	}
-	from, to := -1, -1
-	if b.charged > 0 {
-		from = bits.TrailingZeros64(b.charged)
-	}
-	if c > 0 {
-		to = bits.TrailingZeros64(c)
-	}
+	from := b.charged
 	b.charged = c
 	for lv := g; lv != nil; lv = lv.parent {
 		lv.mu.Lock()
 		lv.unlink(b, from)
-		lv.link(b, to)
+		lv.link(b, c)
 		lv.mu.Unlock()
 	}
 }
@@ -267,17 +256,17 @@ func (b *Bytes) Leave() {
 	b.unlock(t)
 }
 
-// unlink removes b from class k's list (nothing for k < 0). Caller holds
-// g.mu.
-func (g *Budget) unlink(b *Bytes, k int) {
-	if k < 0 {
+// unlink removes b from the class list of buffer size c (none for 0).
+// Caller holds g.mu.
+func (g *Budget) unlink(b *Bytes, c uint64) {
+	if c == 0 {
 		return
 	}
 	l := &b.links[g.level]
 	if l.prev != nil {
 		l.prev.links[g.level].next = l.next
 	} else {
-		g.classes[k] = l.next
+		g.classes[bits.TrailingZeros64(c)] = l.next
 	}
 	if l.next != nil {
 		l.next.links[g.level].prev = l.prev
@@ -285,12 +274,13 @@ func (g *Budget) unlink(b *Bytes, k int) {
 	l.prev, l.next = nil, nil
 }
 
-// link adds b at the head of class k's list (nothing for k < 0). Caller
-// holds g.mu.
-func (g *Budget) link(b *Bytes, k int) {
-	if k < 0 {
+// link adds b at the head of the class list of buffer size c (none for 0).
+// Caller holds g.mu.
+func (g *Budget) link(b *Bytes, c uint64) {
+	if c == 0 {
 		return
 	}
+	k := bits.TrailingZeros64(c)
 	l := &b.links[g.level]
 	l.prev, l.next = nil, g.classes[k]
 	if l.next != nil {

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 
@@ -14,13 +15,12 @@ import (
 // net.ErrClosed too.
 var ErrClosed = errs.ErrClosed
 
-// Dropped counts frames lost by one call, with their encoded size in bytes.
+// Dropped counts frames lost by one call, with their size in bytes: the
+// encoded size for Bytes, the payload size for Queue and Lane.
 type Dropped struct {
-	Frames int
-	Bytes  int
-	// Incoming is true when the frame being put was itself among the
-	// dropped.
-	Incoming bool
+	Frames   int
+	Bytes    int
+	Incoming bool // the frame being put was itself among the dropped
 }
 
 // Flag bits of the head word. The low 62 bits hold a byte position.
@@ -42,19 +42,17 @@ const bytesMinCap = 512
 
 // Bytes is the per-stream outbound ring of encoded frames, uvarint(len)‖payload.
 //
-// Producers: Put, Discard, Free and Len are safe for concurrent use by any
-// number of goroutines; Put and Discard serialize on a small internal lock.
-// Consumer: Peek, Frames, Release and Unpeek are called by one goroutine at
-// a time (usually the stream's event loop), never take that lock and never
-// block. Goroutines may take turns as the consumer with TryPeekBytes. Free
-// and Len never block either and may also be called by the consumer.
-//
-// See the package documentation for the algorithm.
+// Producers: TryPut, Seal, Discard, Free, Len and Cap are safe for
+// concurrent use by any number of goroutines; TryPut, Seal and Discard
+// serialize on a small internal lock. Consumer: TryPeekBytes, Peeked,
+// Frames, Release and Unpeek are called by one goroutine at a time (usually
+// the stream's event loop), never take that lock and never block;
+// goroutines take turns as the consumer through TryPeekBytes. Free, Len
+// and Cap never block either and may also be called by the consumer.
 type Bytes struct {
 	_ noCopy
 
 	// Consumer side: written by the consumer on every Peek and Release.
-	//
 	// head is the position of the oldest frame, plus the flag bits above.
 	// The consumer sets and clears bytesInFlight (Peek, Release); while
 	// that bit is clear a producer may CAS it forward past whole frames
@@ -71,26 +69,21 @@ type Bytes struct {
 	peekStart  uint64 // where the Peek in flight starts
 	peekFrames int    // frames it took; -1 until Frames counts them
 
-	// Keeps the two sides' fields off each other's cache lines, wherever
-	// the allocator puts the ring (one pad instead of two: the read-only
-	// bounds below share the producers' line, which only producers write).
+	// Keeps the sides apart wherever the ring lands; one pad, not two: the
+	// read-only bounds below share the line only producers write.
 	_ cacheLinePad
 
 	// Producer side: written by producers on every Put.
-	//
-	// tail is the position after the newest frame, and the producers' lock
-	// (Put, Discard, Free, Seal): a producer takes it by setting tailLocked
-	// with a CAS and releases it by storing the new position, after the
-	// frame's bytes, so one atomic store both unlocks and publishes. The
-	// position bits always hold the published tail, which the consumer
-	// loads (masking the bit) before reading the bytes. The consumer never
-	// takes the lock. Never decreases.
+	// tail is the position after the newest frame (never decreasing) plus
+	// tailLocked, the producers' lock (Put, Discard, Free, Seal), taken by
+	// CAS and released by storing the new position after the frame's
+	// bytes: one atomic store unlocks and publishes. The consumer never
+	// takes the lock: it loads tail, masks the bit, then reads the bytes.
 	tail atomic.Uint64
-	// buf is the ring memory; len is a power of two, index = pos & (len-1).
-	// nil while the ring is empty and freed. Stored by producers holding
-	// the lock; loaded by the consumer only after Peek has set
-	// bytesInFlight. A buffer that replaces it holds the same bytes at the
-	// same positions (grow), so the consumer may load it again mid-flight.
+	// buf is the ring memory (len a power of two; nil while freed), stored
+	// by producers holding the lock and loaded by the consumer only after
+	// Peek set bytesInFlight. A buffer replacing it holds the same bytes at
+	// the same positions, so the consumer may load it again mid-flight.
 	buf atomic.Pointer[[]byte]
 	// Set by NewBytes; read-only afterwards.
 	limit  uint64 // bound on tail - head, in encoded bytes
@@ -118,32 +111,26 @@ func NewBytes(limit int) *Bytes {
 	if limit <= 0 || uint64(limit) > 1<<bufpool.MaxShift {
 		panic("ring: NewBytes: limit out of range")
 	}
-	c := uint64(1)
-	for c < uint64(limit) {
-		c <<= 1
-	}
-	return &Bytes{limit: uint64(limit), maxCap: c}
+	return &Bytes{limit: uint64(limit), maxCap: 1 << bits.Len64(uint64(limit-1))}
 }
 
-// TryPut appends uvarint(len(payload))‖payload as one frame, and reports
-// ok false, with nothing put or counted, on a ring sealed by Seal. When the
-// frame does not fit, the oldest whole frames are dropped to make room;
-// only while those bytes are in flight (between a Peek and Release) is the
-// new frame dropped instead. A frame larger than limit is dropped
-// (Dropped.Incoming). The result reports exactly the frames and encoded
-// bytes this call dropped. Safe for concurrent use: callers serialize on
-// the ring's lock but never wait for the consumer. Zero allocations once
-// the ring has grown.
+// TryPut appends uvarint(len(payload))‖payload as one frame; on a ring
+// sealed by Seal it puts and counts nothing and reports ok false. When the
+// frame does not fit, the oldest whole frames are dropped to make room, or
+// the new frame while those are in flight (between a Peek and Release); so
+// is a frame larger than limit (Dropped.Incoming). d reports exactly the
+// frames and encoded bytes this call dropped. Safe for concurrent use:
+// callers serialize on the ring's lock but never wait for the consumer.
+// Zero allocations once the ring has grown.
 func (b *Bytes) TryPut(payload []byte) (d Dropped, ok bool) {
 	n := uint64(codec.HeaderLen(len(payload)) + len(payload))
 	t := b.lock()
-	switch {
-	case b.sealed:
+	switch ok = !b.sealed; {
+	case !ok:
 	case n > b.limit:
-		d, ok = Dropped{Frames: 1, Bytes: int(n), Incoming: true}, true
+		d = Dropped{Frames: 1, Bytes: int(n), Incoming: true}
 	default:
 		d, t = b.put(payload, n, t)
-		ok = true
 	}
 	b.unlock(t)
 	return d, ok
@@ -229,15 +216,12 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 		if n > most || hw&bytesInFlight != 0 {
 			// The frame cannot fit, or the oldest frames are being
 			// written out: drop this one.
-			d.Frames++
-			d.Bytes += int(n)
-			d.Incoming = true
+			d.Frames, d.Bytes, d.Incoming = d.Frames+1, d.Bytes+int(n), true
 			return d, t
 		}
 		next, frames := bytesSkip(*bp, lo, need-most)
 		if b.head.CompareAndSwap(hw, next) {
-			d.Frames += frames
-			d.Bytes += int(next - lo)
+			d.Frames, d.Bytes = d.Frames+frames, d.Bytes+int(next-lo)
 			b.cachedHead = next
 		}
 		// Else Peek or Release moved the head: look again.
@@ -258,19 +242,14 @@ const ownAhead = 4 << 10
 
 // claimLines writes a zero to each cache line of the free bytes [from,
 // from+ownAhead) not yet owned, so that the next Puts find those lines
-// already exclusive to this core. Caller holds the lock.
-//
-// Why: the consumer (the kernel's copy in writev, on the event loop's core)
-// read those lines a lap ago, so each is shared with that core, and writing
-// it costs a round trip between cores to invalidate the other copy. Every
-// Put ends with an atomic store, which on amd64 waits for all earlier
-// writes to complete: without claimLines, each Put would wait out one such round
-// trip. claimLines pays for 64 lines at once, their round trips overlapping, once
-// per 4 KiB.
-//
-// The bytes are free: below cachedHead+len(p), which the consumer released
-// (so its reads of the previous lap happen before), and at or above tail,
-// which it does not read until unlock stores a later tail.
+// exclusive to this core. The consumer (writev's copy, on the loop's core)
+// read them a lap ago, and each Put's final atomic store waits on amd64 for
+// its writes, so without this every Put would wait out a round trip between
+// cores; claimLines pays for 64 lines at once, overlapped, once per 4 KiB
+// (docs/ring.md). The bytes are free: below cachedHead+len(p), which the
+// consumer released (so its reads of the previous lap happen before), and
+// at or above tail, which it does not read until unlock stores a later
+// tail. Caller holds the lock.
 func (b *Bytes) claimLines(p []byte, from uint64) {
 	mask := uint64(len(p) - 1)
 	end := min(from+ownAhead, b.cachedHead+uint64(len(p)))

@@ -47,8 +47,8 @@ func bytesFrameLen(p []byte, pos uint64) uint64 {
 }
 
 // bytesSkip walks whole frames from pos until at least want bytes are
-// passed, and returns the position reached and the frames passed. The
-// frames must exist.
+// passed, and returns the position reached and the frames passed (with
+// want = to-pos, the number of frames in [pos, to)). The frames must exist.
 func bytesSkip(p []byte, pos, want uint64) (next uint64, frames int) {
 	next = pos
 	for next-pos < want {
@@ -56,14 +56,6 @@ func bytesSkip(p []byte, pos, want uint64) (next uint64, frames int) {
 		frames++
 	}
 	return next, frames
-}
-
-// bytesCountFrames returns the number of frames in [from, to).
-func bytesCountFrames(p []byte, from, to uint64) (frames int) {
-	for ; from < to; frames++ {
-		from += bytesFrameLen(p, from)
-	}
-	return frames
 }
 
 // bytesCopyRange copies the bytes of positions [from, to) from src to dst,
@@ -77,4 +69,15 @@ func bytesCopyRange(dst, src []byte, from, to uint64) {
 		copy(dst[di:di+n], src[si:si+n])
 		from += n
 	}
+}
+
+// bytesSlices returns positions [from, to) of p as the bytes before and
+// after the wrap (second is nil unless they wrap), each with cap == len.
+func bytesSlices(p []byte, from, to uint64) (first, second []byte) {
+	size := uint64(len(p))
+	i, n := from&(size-1), to-from
+	if i+n <= size {
+		return p[i : i+n : i+n], nil
+	}
+	return p[i:size:size], p[: n-(size-i) : n-(size-i)]
 }

@@ -27,10 +27,9 @@ func (b *Bytes) alloc(n uint64) *[]byte {
 }
 
 // grow replaces the buffer by one of at least need <= limit bytes, copying
-// the occupied positions [lo, t), or returns nil when the budget refuses
-// the memory. It works while a Peek is in flight too: the consumer reads
-// whichever buffer it loaded, and both hold its bytes. Caller holds the
-// lock.
+// the occupied positions [lo, t), or returns nil when the budget refuses.
+// It works while a Peek is in flight too: the consumer reads whichever
+// buffer it loaded, and both hold its bytes. Caller holds the lock.
 func (b *Bytes) grow(old *[]byte, lo, t, need uint64) *[]byte {
 	c := uint64(len(*old))
 	for c < need {
@@ -71,13 +70,10 @@ func (b *Bytes) recycleRetired() {
 	}
 }
 
-// Free returns the buffer to the pool when the ring is empty and nothing is
-// in flight, and reports whether the ring now holds no buffer; a later Put
-// takes a buffer again.
-//
-// Free is safe for concurrent use by any goroutine, the consumer included,
-// and never blocks: when a producer holds the ring's lock it returns false
-// at once (try again later).
+// Free gives the buffer back to the pool when the ring is empty and nothing
+// is in flight, and reports whether the ring now holds none (Put takes one
+// again). Any goroutine may call it, the consumer included; it never
+// blocks: while a producer holds the lock it returns false (try again).
 func (b *Bytes) Free() bool {
 	t, ok := b.tryLock()
 	if !ok {
@@ -115,15 +111,13 @@ func (b *Bytes) free(t uint64) bool {
 }
 
 // Discard drops every frame not in flight and reports them (for loss
-// accounting when a stream closes). The frames in flight are still written
-// out by the consumer and are not counted.
-//
-// Discard is safe for concurrent use. It takes the producers' lock; if it
-// runs while the consumer is inside Peek, it yields until that Peek has
-// published the end of what it took: a few instructions when everything
-// fits, else a bounded walk over frame headers, never I/O. When consumers
-// take turns (TryPeekBytes), that consumer may be a goroutine other than
-// Discard's caller, so an event loop calling Discard can yield to it.
+// accounting when a stream closes); the consumer still writes out the
+// frames in flight, uncounted. Safe for concurrent use; it takes the
+// producers' lock, and while the consumer is inside Peek it yields until
+// that Peek has published the end of what it took: a few instructions when
+// everything fits, else a bounded walk over frame headers, never I/O. With
+// consumers taking turns (TryPeekBytes) that consumer may be another
+// goroutine, so an event loop calling Discard can yield to it.
 func (b *Bytes) Discard() (d Dropped) {
 	t := b.lock()
 	defer b.unlock(t)
@@ -158,7 +152,7 @@ func (b *Bytes) Discard() (d Dropped) {
 		if inFlight && !cut {
 			b.cutFrom = hw &^ bytesFlags
 		}
-		d.Frames = bytesCountFrames(*bp, from, t)
+		_, d.Frames = bytesSkip(*bp, from, t-from)
 		d.Bytes = int(t - from)
 		return d
 	}

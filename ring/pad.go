@@ -1,8 +1,7 @@
 package ring
 
-// cacheLine is the coherence granule we pad to. 64 bytes on amd64 and most
-// arm64 parts; padding more (128, for adjacent-line prefetch) would double
-// the size of every idle ring.
+// cacheLine is the coherence granule we pad to: 64 bytes on amd64 and most
+// arm64 parts; 128 (for adjacent-line prefetch) would double every idle ring.
 const cacheLine = 64
 
 // cacheLinePad keeps fields written by different goroutines on different
@@ -14,8 +13,6 @@ type cacheLinePad [cacheLine]byte
 // copylocks check reports copies of any struct that embeds it.
 type noCopy struct{}
 
-// Lock is a no-op used only by go vet's copylocks check.
-func (*noCopy) Lock() {}
-
-// Unlock is a no-op used only by go vet's copylocks check.
+// Lock and Unlock are no-ops used only by go vet's copylocks check.
+func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}

@@ -3,6 +3,7 @@ package ring
 import (
 	"context"
 	"io"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -10,28 +11,26 @@ import (
 
 // Queue is the subscriber's receive queue: one [Lane] per event loop, each
 // filled by its loop alone, and any number of Get callers taking frames from
-// the lanes in turn. See the package documentation for the algorithm.
+// the lanes in turn.
 //
-// Bound: the records of all lanes together never exceed the limit given to
-// NewQueue. A record is the payload plus RecordOverhead bytes at most (an
-// 8-byte header and padding to a multiple of 8). When a Put does not fit,
-// the oldest records go first, a chunk at a time: those of the lane holding
-// the most, or the Put's own lane's when Gets hold that one. The new frame
-// itself is dropped only when it is larger than the limit, when the queue
-// is closed, or when Gets hold every lane it could drop from (see
-// Lane.Put). Budget that Gets and batches have freed is given back a chunk
-// (up to 64 KiB) at a time, so a queue near its limit may drop up to that
-// much per lane early.
+// Bound: the records of all lanes never exceed NewQueue's limit; a record
+// is the payload plus at most RecordOverhead bytes (an 8-byte header and
+// padding to a multiple of 8). A Put that does not fit drops the oldest
+// records, a chunk at a time: those of the lane holding the most, or its
+// own lane's when Gets hold that one. It drops the new frame only when it
+// is larger than the limit, the queue is closed, or Gets hold every lane it
+// could drop from (see Lane.Put). Budget freed by Gets and batches is given
+// back a chunk (up to 64 KiB) at a time, so a queue near its limit may drop
+// up to that much per lane early.
 //
 // Memory follows what is queued: a lane holds no buffer until its first
-// Put, grows a power-of-two buffer to keep at most three quarters of it in
-// use (and at most the power of two at or above the limit), and Trim
-// shrinks it again when a quarter or less is in use. Buffers a lane leaves
-// go back to a pool up to 1 MiB, larger ones to the GC, so that a burst's
-// big buffers do not stay pooled.
+// Put, grows a power-of-two buffer to keep at most three quarters in use
+// (up to the power of two at or above the limit), and Trim shrinks it when
+// a quarter or less is in use. Buffers a lane leaves go back to a pool up
+// to 1 MiB, larger ones to the GC, so a burst's big buffers do not stay pooled.
 //
-// Every frame Put is accounted exactly once: returned by Get (io.ErrShortBuffer
-// included), or reported in the Dropped of exactly one Put, Publish or Close.
+// Every frame Put is counted exactly once: returned by Get (io.ErrShortBuffer
+// included) or in the Dropped of exactly one Put, Publish or Close.
 type Queue struct {
 	_ noCopy
 
@@ -43,9 +42,7 @@ type Queue struct {
 	ready  chan struct{}
 	done   chan struct{} // closed by End (and so by Close)
 
-	// endErr is what Get returns after End once the lanes are empty;
-	// written inside endOnce, before done is closed.
-	endErr  error
+	endErr  error // what Get returns after End once the lanes are empty; set in endOnce, before done closes
 	endOnce sync.Once
 
 	_ cacheLinePad
@@ -83,13 +80,9 @@ func NewQueue(limit, lanes int) *Queue {
 	if lanes <= 0 || limit <= 0 || int64(limit) > maxQueue {
 		panic("ring: NewQueue: lanes or limit out of range")
 	}
-	maxCap := uint64(laneMinCap)
-	for maxCap < uint64(limit) {
-		maxCap <<= 1
-	}
 	q := &Queue{
 		limit:  int64(limit),
-		maxCap: maxCap,
+		maxCap: max(laneMinCap, uint64(1)<<bits.Len64(uint64(limit-1))),
 		chunk:  min(max(int64(limit)/int64(8*lanes), 1<<12), 1<<16),
 		ready:  make(chan struct{}, 1),
 		done:   make(chan struct{}),
@@ -169,7 +162,7 @@ func (q *Queue) tryGet(buf []byte) (n int, stream uint32, r laneResult) {
 		return q.lanes[0].take(buf)
 	}
 	start := int(q.next.Load())
-	busy := false
+	none := laneEmpty // or laneBusy once a lane was busy
 	for i := range q.lanes {
 		j := start + i
 		if j >= len(q.lanes) {
@@ -183,13 +176,10 @@ func (q *Queue) tryGet(buf []byte) (n int, stream uint32, r laneResult) {
 			}
 			return n, stream, r
 		case laneBusy:
-			busy = true
+			none = laneBusy
 		}
 	}
-	if busy {
-		return 0, 0, laneBusy
-	}
-	return 0, 0, laneEmpty
+	return 0, 0, none
 }
 
 // pending reports whether some lane holds a published frame now.

@@ -3,6 +3,7 @@ package ring
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"sync/atomic"
 
 	"github.com/nanoq/nq/internal/bufpool"
@@ -11,25 +12,22 @@ import (
 // laneLocked is the consumers' lock bit in Lane.free.
 const laneLocked uint64 = 1 << 63
 
-// Lane is one producer's part of a Queue: a byte ring of records
-// (header, payload, padding) at 8-aligned free-running positions.
-//
-// Producer: Put, Publish and Trim are called by one goroutine at a time
-// (the lane's event loop); they never wait for a Get. Consumers: the
-// Queue's Get callers, one at a time per lane under the lock bit in free,
-// taken by CAS and never waited for; other lanes' producers take it too to
-// drop records, and Close to discard them.
+// Lane is one producer's part of a Queue: a byte ring of records (header,
+// payload, padding) at 8-aligned free-running positions. Producer: Put,
+// Publish and Trim are called by one goroutine at a time (the lane's event
+// loop) and never wait for a Get. Consumers: the Queue's Get callers, one
+// at a time per lane under the lock bit in free, taken by CAS and never
+// waited for; other lanes' producers take it too to drop records, and
+// Close to discard them.
 type Lane struct {
 	_   noCopy
 	q   *Queue
 	idx int // in q.lanes
 
-	// Consumer side.
-	//
-	// head is the oldest unclaimed position. The lock holder claims the
-	// records there, a batch at a time, with a CAS; the producer may CAS it
-	// forward past its own published records without the lock (drop
-	// oldest), since it alone writes the buffer. Never passes tail.
+	// Consumer side. head is the oldest unclaimed position. The lock holder
+	// claims the records there, a batch at a time, with a CAS; the producer
+	// may CAS it forward past its own published records without the lock
+	// (drop oldest), since it alone writes the buffer. Never passes tail.
 	head atomic.Uint64
 	// free is laneLocked (held by a consumer) plus a position below which
 	// nobody reads the buffer: the producer may write up to free+len(buf).
@@ -57,18 +55,17 @@ type Lane struct {
 	pub    uint64  // the value of tail
 	room   uint64  // the producer may write below this: free + len at the last look
 	credit int64   // budget reserved from Queue.used and not yet spent
-	// Lanes are allocated one after another: keep this one's producer
-	// fields off the next one's consumer line.
+	// Lanes are allocated in a row: keep off the next one's consumer line.
 	_ cacheLinePad
 }
 
-// Put copies payload into the lane as one record tagged with stream. It is
-// not visible to Get until Publish. When the queue is full it drops the
-// oldest records (see Queue) and reports them, the new frame included when
-// Incoming is set; Bytes counts payload bytes. The new frame is dropped instead
-// of older ones only when Gets hold every lane that has records to drop,
-// this one included, or when a Get holding this lane pins the buffer space
-// it needs. Producer only; zero allocations in steady state.
+// Put copies payload into the lane as one record tagged with stream, which
+// Get sees after Publish. When the queue is full it drops the oldest
+// records (see Queue) and reports them, the new frame included when
+// Incoming is set; Bytes counts payload bytes. The new frame is dropped
+// instead only when Gets hold every lane with records to drop, this one
+// included, or a Get holding this lane pins the buffer space it needs.
+// Producer only; zero allocations in steady state.
 func (l *Lane) Put(stream uint32, payload []byte) (d Dropped) {
 	q := l.q
 	n := len(payload)
@@ -78,9 +75,7 @@ func (l *Lane) Put(stream uint32, payload []byte) (d Dropped) {
 	}
 	if (l.credit < int64(rec) && !q.reserve(l, int64(rec), &d)) ||
 		(l.end+rec > l.room && !l.makeRoom(rec)) {
-		d.Frames++
-		d.Bytes += n
-		d.Incoming = true
+		d.Frames, d.Bytes, d.Incoming = d.Frames+1, d.Bytes+n, true
 		return d
 	}
 	l.credit -= int64(rec)
@@ -88,9 +83,7 @@ func (l *Lane) Put(stream uint32, payload []byte) (d Dropped) {
 	mask := uint64(len(mem) - 1)
 	i := l.end & mask
 	binary.LittleEndian.PutUint64(mem[i:], uint64(n)|uint64(stream)<<32)
-	i = (i + recordHeader) & mask
-	k := copy(mem[i:], payload)
-	copy(mem, payload[k:]) // the part that wraps, if any
+	bytesCopyIn(mem, (i+recordHeader)&mask, payload)
 	l.end += rec
 	return d
 }
@@ -111,6 +104,7 @@ func (l *Lane) Publish() (d Dropped) {
 	return d
 }
 
+// publishTail publishes end as tail and wakes a waiting Get. Producer only.
 func (l *Lane) publishTail() {
 	if l.end == l.pub {
 		return
@@ -156,9 +150,8 @@ func (l *Lane) makeRoom(rec uint64) bool {
 	}
 	old := l.resize(lo, size)
 	// A Get that loaded old has held the lock since before resize stored
-	// the new buffer; one that takes the lock later loads the new one. So
-	// old goes back to the pool unless a Get holds the lane now: the GC
-	// gets it then.
+	// the new buffer (a later one loads the new buffer), so old is pooled
+	// unless a Get holds the lane now; the GC takes it then.
 	if old != nil && len(*old) <= lanePooled && l.free.Load()&laneLocked == 0 {
 		bufpool.Put(old)
 	}
@@ -200,10 +193,7 @@ func (l *Lane) Trim() {
 	case span == 0:
 		size = 0
 	case 4*span <= size && size > laneMinCap:
-		size = laneMinCap
-		for size < 2*span {
-			size <<= 1
-		}
+		size = max(laneMinCap, uint64(1)<<bits.Len64(2*span-1))
 	}
 	var old *[]byte
 	if size != uint64(len(*l.mem)) {

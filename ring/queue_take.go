@@ -162,8 +162,7 @@ func (l *Lane) dropClaimed(d *Dropped, want uint64) bool {
 		end, frames, payload := walk(*p, h, t, want)
 		if l.head.CompareAndSwap(h, end) {
 			l.q.used.Add(-int64(end - h))
-			d.Frames += frames
-			d.Bytes += payload
+			d.Frames, d.Bytes = d.Frames+frames, d.Bytes+payload
 			return true
 		}
 	}
@@ -186,8 +185,7 @@ func (l *Lane) dropOwn(d *Dropped, want uint64) bool {
 		end, frames, payload := walk(*l.mem, h, l.pub, want)
 		if l.head.CompareAndSwap(h, end) {
 			l.q.used.Add(-int64(end - h))
-			d.Frames += frames
-			d.Bytes += payload
+			d.Frames, d.Bytes = d.Frames+frames, d.Bytes+payload
 			return true
 		}
 	}
@@ -196,26 +194,20 @@ func (l *Lane) dropOwn(d *Dropped, want uint64) bool {
 // discard drops every record, claimed or published, and counts it in d,
 // waiting for a Get that holds the lane. Close and Publish after Close only.
 func (l *Lane) discard(d *Dropped) {
-	for {
-		f, ok := l.lock()
-		if !ok {
-			runtime.Gosched()
-			continue
-		}
-		if l.next != l.claimed {
-			mem := *l.buf.Load()
-			_, frames, payload := walk(mem, l.next, l.claimed, ^uint64(0))
-			d.Frames += frames
-			d.Bytes += payload
-			l.freed += int64(l.claimed - l.next)
-			l.next = l.claimed
-		}
-		if l.freed != 0 {
-			l.q.used.Add(-l.freed)
-			l.freed = 0
-		}
-		l.dropClaimed(d, ^uint64(0))
-		l.unlock(f)
-		return
+	f, ok := l.lock()
+	for ; !ok; f, ok = l.lock() {
+		runtime.Gosched()
 	}
+	if l.next != l.claimed {
+		_, frames, payload := walk(*l.buf.Load(), l.next, l.claimed, ^uint64(0))
+		d.Frames, d.Bytes = d.Frames+frames, d.Bytes+payload
+		l.freed += int64(l.claimed - l.next)
+		l.next = l.claimed
+	}
+	if l.freed != 0 {
+		l.q.used.Add(-l.freed)
+		l.freed = 0
+	}
+	l.dropClaimed(d, ^uint64(0))
+	l.unlock(f)
 }

@@ -1,6 +1,7 @@
 package sub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,13 +16,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Accepting: the accepting goroutines, and binding the listener.
-
 // acceptors is how many goroutines accept on a listener. Enrolling a
 // connection waits for its event loop to register it (a loop iteration:
-// milliseconds when the loops are busy), so when every publisher of a
-// drained replica reconnects at once, one accepting goroutine would make
-// the last of them wait for all the others' enrollments.
+// milliseconds when the loops are busy), so with one accepting goroutine the
+// last publisher of a drained replica to reconnect would wait for all the
+// others' enrollments.
 const acceptors = 4
 
 // accept runs on each of the acceptors goroutines: it accepts connections
@@ -146,12 +145,10 @@ func listen(a addr.Addr, reusePort bool) (net.Listener, error) {
 	if reusePort && a.Net != "unix" {
 		lc.Control = func(_, _ string, c syscall.RawConn) error {
 			var serr error
-			if err := c.Control(func(fd uintptr) {
+			err := c.Control(func(fd uintptr) {
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-			}); err != nil {
-				return err
-			}
-			return serr
+			})
+			return cmp.Or(err, serr)
 		}
 	}
 	ln, err := lc.Listen(context.Background(), a.Net, a.Host)

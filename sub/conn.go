@@ -12,15 +12,14 @@ import (
 )
 
 // conn is one accepted connection: a reactor.Handler whose methods all run on
-// the connection's event loop. Fields set before Enroll are read-only after;
-// the rest are event-loop only.
+// the connection's event loop. The first group of fields is set before Enroll
+// and read-only after; the rest are event-loop only.
 type conn struct {
 	s    *Subscriber
 	desc StreamDescriptor
 	m    *metrics.Addr
 	peer *metrics.Peer // nil without per-peer metrics
 
-	// Event-loop only.
 	rc           *reactor.Conn
 	lane         *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
 	full         ring.Dropped // frames the queue dropped during this traffic event
@@ -85,8 +84,8 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 		c.discardRest(rc)
 	}
 	if c.pending != nil {
-		c.m.Lost(metrics.Truncated, 1, len((*c.pending)))
-		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len((*c.pending)))
+		c.m.Lost(metrics.Truncated, 1, len(*c.pending))
+		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(*c.pending))
 	}
 	c.releasePending()
 	c.s.loops[rc.Loop().Index()].remove(c)
@@ -158,7 +157,7 @@ func (c *conn) feed(data []byte) (msgs, size int, err error) {
 		if data, done, err = c.fill(data, max); !done {
 			return 0, 0, err
 		}
-		p, _, _, _ := codec.Parse((*c.pending), max)
+		p, _, _, _ := codec.Parse(*c.pending, max)
 		c.deliver(p)
 		msgs, size = 1, len(p)
 		c.releasePending()
@@ -183,11 +182,10 @@ func (c *conn) feed(data []byte) (msgs, size int, err error) {
 }
 
 // fill moves bytes of data into the pending frame until it is complete or
-// data runs out. It returns the rest of data and whether the pending frame
-// is complete.
+// data runs out, returning the rest of data and whether the frame is complete.
 func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 	for {
-		_, n, need, err := codec.Parse((*c.pending), max)
+		_, n, need, err := codec.Parse(*c.pending, max)
 		switch {
 		case err != nil:
 			return nil, false, err
@@ -195,15 +193,15 @@ func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 			return data, true, nil
 		case len(data) == 0:
 			return nil, false, nil
-		case headerLen((*c.pending)) == 0:
+		case headerLen(*c.pending) == 0:
 			// The length prefix is still incomplete: take one more byte.
-			if err := c.appendPending(data[:1], 0, len((*c.pending))+1); err != nil {
+			if err := c.appendPending(data[:1], 0, len(*c.pending)+1); err != nil {
 				return nil, false, err
 			}
 			data = data[1:]
 		default:
 			k := min(need, len(data))
-			if err := c.appendPending(data[:k], 0, len((*c.pending))+need); err != nil {
+			if err := c.appendPending(data[:k], 0, len(*c.pending)+need); err != nil {
 				return nil, false, err
 			}
 			data = data[k:]
@@ -261,7 +259,7 @@ func (c *conn) fail(err error) {
 	case errors.Is(err, errPendingBudget):
 		reason = metrics.Truncated
 		if c.pending != nil {
-			n = len((*c.pending))
+			n = len(*c.pending)
 		}
 	}
 	c.m.Lost(reason, 1, n)
@@ -289,6 +287,5 @@ func startCap(have, need int) int {
 	return have + min(need, max(have, 512))
 }
 
-// SetIndex is where the connection keeps its index in its loop's
-// reactor.Set.
+// SetIndex is where the connection keeps its index in its loop's reactor.Set.
 func (c *conn) SetIndex() *int { return &c.slot }

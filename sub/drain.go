@@ -12,21 +12,19 @@ import (
 )
 
 // Drain ends the Subscriber without losing what its publishers send: it
-// stops accepting within milliseconds, once it has taken the connections
-// the kernel had queued (the address is then free for a successor), tells
-// every connected publisher to finish by closing the write side of its
-// connection (a TCP FIN: nothing new on the wire, so the original nanoQ and
-// raw peers work too), and keeps reading and delivering until each
-// publisher has closed its side or ctx ends. A nanoQ publisher reconnects
-// at once (to the successor, or through a load balancer to another
-// replica) and closes the old connection after what it had handed to its
-// socket. Then Drain closes as Listen's end does: what ctx cut short is
-// counted lost (disconnected), and messages already queued stay available
-// to Receive, which returns them and then an error matching ErrClosed.
-//
-// Drain returns nil when every publisher finished, ctx.Err() when ctx cut
-// the drain short, ErrClosed after Close. A nil ctx is
-// context.Background().
+// stops accepting within milliseconds, once it has taken the connections the
+// kernel had queued (the address is then free for a successor), tells every
+// connected publisher to finish by closing the write side of its connection
+// (a TCP FIN: nothing new on the wire, so the original nanoQ and raw peers
+// work too), and keeps reading and delivering until each publisher has
+// closed its side or ctx ends. A nanoQ publisher reconnects at once (to the
+// successor, or through a load balancer to another replica) and closes the
+// old connection after what it had handed to its socket. Then Drain closes
+// as Listen's end does: what ctx cut short is counted lost (disconnected),
+// and messages already queued stay available to Receive, which returns them
+// and then an error matching ErrClosed. Drain returns nil when every
+// publisher finished, ctx.Err() when ctx cut the drain short, ErrClosed
+// after Close. A nil ctx is context.Background().
 func (s *Subscriber) Drain(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -40,12 +38,11 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 	ln, done := s.ln, s.acceptDone
 	s.mu.Unlock()
 	if ln != nil {
-		// Connections the kernel completed but nobody accepted yet
-		// would be reset by the close, their data lost unseen (behind a
-		// load balancer that data was already sent). Take them first:
-		// each accepting goroutine accepts until a window passes without
-		// any. (Behind a load balancer, take the replica out of rotation
-		// first, so that none keep coming.)
+		// The close would reset connections the kernel completed but nobody
+		// accepted yet, their data lost unseen (behind a load balancer, data
+		// already sent). Take them first: each accepting goroutine accepts
+		// until a window passes without any. (Take the replica out of a load
+		// balancer's rotation first, so that none keep coming.)
 		setAcceptDeadline(ln, time.Now().Add(drainAcceptWindow))
 		<-done     // no connection is enrolled after this
 		ln.Close() // the successor may bind now
@@ -86,10 +83,9 @@ const (
 	drainAcceptMax    = 100 * time.Millisecond
 )
 
-// drainWindow runs on an accepting goroutine when a draining window ends:
-// it opens another if the last one accepted connections (more may be
-// queued) and the windows have not run past drainAcceptMax, and reports
-// whether it did.
+// drainWindow runs on an accepting goroutine when a draining window ends: it
+// opens another, and reports true, if the last one accepted connections (more
+// may be queued) and the windows have not run past drainAcceptMax.
 func drainWindow(ln net.Listener, accepted *int, end *time.Time) bool {
 	now := time.Now()
 	if end.IsZero() {
@@ -110,10 +106,9 @@ func setAcceptDeadline(ln net.Listener, t time.Time) {
 }
 
 // A Drain closes the write side of at most drainBatch connections per loop
-// every drainPace, rather than all at once: each publisher then reconnects
-// at once, instead of thousands queueing at the dialers and accept loops,
-// so no stream waits long for its new connection (16 per 2 ms per loop:
-// 1,000 streams on two loops in about 60 ms).
+// every drainPace (1,000 streams on two loops in about 60 ms), not all at
+// once: each publisher then reconnects at once instead of thousands queueing
+// at the dialers and accept loops, so no stream waits long for its connection.
 const (
 	drainBatch = 16
 	drainPace  = 2 * time.Millisecond

@@ -8,13 +8,13 @@ import (
 )
 
 // loopState is the subscriber's registry of the connections on one event
-// loop, for the idle sweep. All fields but the read-only s, loop and sweep
+// loop, for the idle sweep. All fields but the read-only s, loop and tasks
 // are event-loop only.
 type loopState struct {
 	s        *Subscriber
 	loop     *reactor.Loop
 	sweep    *reactor.Task // closeIdle
-	drainAll *reactor.Task // drainAll (Drain)
+	drainAll *reactor.Task // drainAllConns (Drain)
 	trim     *reactor.Task // gives the receive queue's memory back; nil with a Handler
 	conns    reactor.Set[*conn]
 	// scratch receives what a closing connection's kernel still held
@@ -69,8 +69,9 @@ func (l *loopState) closeIdle() {
 const trimPeriod = time.Second
 
 // tick runs on its own goroutine: it advances the coarse clock, asks every
-// loop to sweep idle connections and, once a second, to trim its lane of
-// the receive queue, and reports the queue's size.
+// loop to sweep idle connections and, every trimPeriod, to trim its lane of
+// the receive queue, reports the queue's size, and opens (for PROXY-named
+// hosts) and sweeps the per-peer series.
 func (s *Subscriber) tick() {
 	defer s.wg.Done()
 	period := min(time.Second, max(s.opts.FrameTimeout/4, time.Millisecond))

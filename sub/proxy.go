@@ -16,7 +16,7 @@ import (
 // publisher's bytes, naming the publisher's address.
 
 // errProxyHeader is wrapped for a connection whose PROXY header is missing
-// or malformed while SubOpts.ProxyProtocol requires one.
+// or malformed while Options.ProxyProtocol requires one.
 var errProxyHeader = errors.New("nanoq: bad or missing PROXY protocol header")
 
 // proxyV2Sig starts every version 2 header.
@@ -150,17 +150,14 @@ func (s *Subscriber) proxyPeer(c *conn) {
 // openProxyPeers opens the peers of the connections proxyPeer handed
 // over. Timer goroutine only.
 func (s *Subscriber) openProxyPeers() {
-	for c := s.proxyInbox.Take(); c != nil; {
-		next := c.proxyNext
+	for c := s.proxyInbox.Take(); c != nil; c = c.proxyNext { // c is per iteration
 		p := s.peers.Open(c.proxied)
-		cc := c
-		cc.rc.Loop().Post(reactor.NewTask(func() {
-			if cc.closed {
+		c.rc.Loop().Post(reactor.NewTask(func() {
+			if c.closed {
 				p.Close()
 				return
 			}
-			cc.peer = p
+			c.peer = p
 		}))
-		c = next
 	}
 }

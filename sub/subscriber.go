@@ -16,9 +16,8 @@ import (
 	"github.com/nanoq/nq/ring"
 )
 
-// readBufferCap is each event loop's read buffer: the most one traffic event
-// reads. Larger reads mean fewer system calls per message (the README's
-// performance section has the figures).
+// readBufferCap is each event loop's read buffer, the most one traffic event
+// reads: larger reads mean fewer system calls per message (see the README).
 const readBufferCap = 256 << 10
 
 // ErrClosed is returned by operations on a closed Subscriber.
@@ -37,35 +36,28 @@ type Subscriber struct {
 	quit          chan struct{}  // closed by Close
 
 	// Guarded by mu: binding and closing.
-	mu      sync.Mutex
-	ln      net.Listener
-	reactor *reactor.Reactor
-	loops   []*loopState // index = reactor loop index; each element loop-only
-	bound   atomic.Pointer[net.Addr]
-	closing bool
-	stopped chan struct{} // closed when the first stop is done
-	// acceptDone is closed when the accepting goroutines have returned;
-	// set by Bind. accepting counts those still running; lastDesc is the
-	// last StreamDescriptor given out (atomics).
-	acceptDone chan struct{}
-	accepting  atomic.Int32
-	lastDesc   atomic.Uint32
-	// draining is set by Drain (atomic: the loops read it in OnClose).
-	draining atomic.Bool
-	// open counts the connections between OnOpen and OnClose (atomic);
-	// connGone (capacity 1) is signalled at each OnClose while draining.
-	open     atomic.Int64
-	connGone chan struct{}
-	// proxyInbox holds connections whose PROXY header named a publisher,
-	// for the timer goroutine to open its peer series (linked by
-	// conn.proxyNext).
+	mu         sync.Mutex
+	ln         net.Listener
+	reactor    *reactor.Reactor
+	loops      []*loopState // index = reactor loop index; each element loop-only
+	bound      atomic.Pointer[net.Addr]
+	closing    bool
+	stopped    chan struct{} // closed when the first stop is done
+	acceptDone chan struct{} // set by Bind; closed once the accepting goroutines returned
+
+	// Any goroutine, unless marked otherwise.
+	accepting atomic.Int32  // accepting goroutines still running
+	lastDesc  atomic.Uint32 // the last StreamDescriptor given out
+	draining  atomic.Bool   // set by Drain (the loops read it in OnClose)
+	open      atomic.Int64  // connections between OnOpen and OnClose
+	connGone  chan struct{} // capacity 1: signalled by OnClose while draining or when open drops to 0
+	// proxyInbox holds connections whose PROXY header named a publisher, for
+	// the timer goroutine to open its peer series (linked by conn.proxyNext).
 	proxyInbox ring.Stack[conn]
 	wg         sync.WaitGroup // the accepting and timer goroutines
-
 	// reportedQueue is the queue size last added to the buffered gauge:
 	// timer goroutine only, then Close.
 	reportedQueue int
-
 	// clock is a coarse nanosecond clock for idle tracking, advanced by the
 	// timer goroutine (atomic).
 	clock reactor.Clock
@@ -189,8 +181,8 @@ func (s *Subscriber) URL() string {
 // queued for Receive (counted lost, reason disconnected), wakes Receive
 // callers (they return ErrClosed, or Listen's error if its ctx ended first)
 // and removes a unix socket file it created. Idempotent; it returns once the
-// Subscriber's goroutines and event loops have exited, which takes as long as
-// closing the connections does (no timeout: nothing waits for a peer).
+// Subscriber's goroutines and event loops have exited: as long as closing the
+// connections takes (no timeout: nothing waits for a peer).
 func (s *Subscriber) Close() error {
 	err := s.stop(ErrClosed)
 	if s.queue != nil {

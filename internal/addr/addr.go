@@ -18,27 +18,22 @@ type Addr struct{ Net, Host string }
 
 var _ net.Addr = Addr{}
 
-// Network returns "tcp", "tcp4", "tcp6" or "unix": the network argument for
-// net.Dial and net.Listen.
+// Network returns "tcp", "tcp4", "tcp6" or "unix", as net.Dial and net.Listen take it.
 func (a Addr) Network() string { return a.Net }
 
-// String returns host:port, or the socket path: the address argument for
-// net.Dial and net.Listen.
+// String returns host:port or the socket path, as net.Dial and net.Listen take it.
 func (a Addr) String() string { return a.Host }
 
-// Parse parses a nanoQ URL.
+// Parse parses a nanoQ URL. Every error wraps ErrBadURL.
 //
-// For tcp, tcp4 and tcp6 it requires host:port, where the host may be empty
-// (all interfaces), an IP literal (IPv6 in brackets; tcp4 refuses IPv6 and
-// tcp6 IPv4) or a name, and the port is a number up to 65535 (0: ephemeral).
-// A trailing "/" is allowed; any other path is not.
-//
-// For unix the socket path is the host and path parts joined, so both
-// unix:///var/run/nq.sock (absolute) and unix://nq.sock (relative) work;
-// percent-escapes are decoded.
-//
-// User info, queries, fragments, opaque forms ("tcp:host:1") and other
-// schemes are refused. Every error wraps ErrBadURL.
+// tcp, tcp4 and tcp6 require host:port: the host may be empty (all
+// interfaces), an IP literal (IPv6 in brackets; tcp4 refuses IPv6 and tcp6
+// IPv4) or a name; the port is a number up to 65535 (0: ephemeral). A
+// trailing "/" is allowed, any other path is not. For unix the socket path is
+// the host and path parts joined, so both unix:///var/run/nq.sock (absolute)
+// and unix://nq.sock (relative) work; percent-escapes are decoded. User info,
+// queries, fragments, opaque forms ("tcp:host:1") and other schemes are
+// refused.
 func Parse(raw string) (Addr, error) {
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -22,8 +22,7 @@ type Backoff struct {
 }
 
 // Next returns a random delay in [d/2, d], where d = min(Max, Min<<attempt),
-// and counts one attempt. It never overflows, however many times it is
-// called.
+// and counts one attempt; it never overflows, however often it is called.
 func (b *Backoff) Next() time.Duration {
 	d := b.ceiling()
 	if b.attempt < math.MaxInt {

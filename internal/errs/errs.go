@@ -34,11 +34,10 @@ type Limit struct {
 	Max     int64 // 0: no upper bound
 }
 
-// CheckOptions checks the integer and duration fields of the options
-// struct *opts and sets the zero ones to their Default in limits. It
-// returns an error wrapping ErrInvalidOptions that names the first field
-// that is negative or above its Max, or nil. side is "publisher" or
-// "subscriber".
+// CheckOptions checks the integer and duration fields of the options struct
+// *opts (of side "publisher" or "subscriber") and sets the zero ones to their
+// Default in limits. It returns an error wrapping ErrInvalidOptions that
+// names the first field that is negative or above its Max, or nil.
 func CheckOptions(side string, opts any, limits map[string]Limit) error {
 	v := reflect.ValueOf(opts).Elem()
 	for i := range v.NumField() {

@@ -1,7 +1,6 @@
 // Package logx is nanoQ's logging adapter: the seed's Printf hook and a
-// *slog.Logger behind one small, nil-safe type. Silence is the default.
-//
-// A *Logger is safe for concurrent use. A nil *Logger logs nothing.
+// *slog.Logger behind one small, nil-safe type, safe for concurrent use.
+// Silence is the default: a nil *Logger logs nothing.
 package logx
 
 import (
