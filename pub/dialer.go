@@ -226,10 +226,6 @@ func (d *dialer) dial(s *stream) {
 			err = tc.SetNoDelay(p.opts.NoDelay)
 		}
 		if err == nil {
-			if s.dials > 0 || s.failing {
-				p.m.Count(metrics.Reconnected) // a connection again: after a lost one, or after failed dials
-			}
-			s.dials++
 			// On success OnOpen has run and the loop owns s: do not touch it.
 			enroll := p.r.EnrollDirect
 			if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {

@@ -60,43 +60,43 @@ func (l *link) writeDirect() bool {
 	if !ls.directAllowed(int64(time.Since(s.p.epoch))) {
 		return false
 	}
-	side := l.side
-	if !side.Begin() {
+	dw := l.direct
+	if !dw.Begin() {
 		return false
 	}
 	first, second, busy := s.ring.TryPeekBytes(s.p.batch)
 	if busy || len(first) == 0 {
-		side.Finish(false)
+		dw.Finish(false)
 		return !busy // empty: the loop wrote them meanwhile
 	}
-	if !side.Quiet() { // the loop buffered output, or the connection closed, before our Peek
+	if !dw.Quiet() { // the loop buffered output, or the connection closed, before our Peek
 		l.giveBack()
-		side.Finish(false)
+		dw.Finish(false)
 		return false
 	}
 	total := len(first) + len(second)
 	// An error (the peer reset) shows on the loop as well, which closes
 	// and redials; the frames wait in the ring meanwhile.
-	n, _ := side.Writev(first, second)
+	n, _ := dw.Writev(first, second)
 	switch {
 	case n == total:
 		s.p.m.Count(metrics.DirectAll)
 		frames := s.ring.Frames()
 		s.ring.Release()
-		side.Finish(false)
+		dw.Finish(false)
 		s.p.m.Transferred(frames, total)
 		return s.ring.Len() == 0
 	case n == 0:
 		s.p.m.Count(metrics.DirectNone)
 		l.giveBack()
-		side.Finish(false)
+		dw.Finish(false)
 		return false
 	}
 	// The socket took part of the batch: the rest must follow before any
 	// other byte, so the loop takes it over, still in flight.
 	s.p.m.Count(metrics.DirectPart)
 	l.heldDone = n
-	if side.Finish(true) {
+	if dw.Finish(true) {
 		return false
 	}
 	// The connection closed meanwhile.
@@ -133,6 +133,6 @@ func (l *link) giveBack() {
 func (l *link) takeHeld() (first, second []byte, done int) {
 	first, second = l.s.ring.Peeked()
 	done, l.heldDone = l.heldDone, 0
-	l.side.Unhold()
+	l.direct.Unhold()
 	return first, second, done
 }

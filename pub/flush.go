@@ -96,7 +96,7 @@ func (l *link) flushNow() {
 	for range 4 { // a few batches, then let other connections of the loop run
 		var first, second []byte
 		done := 0 // bytes of the batch on the wire already (a partial direct write)
-		if l.side != nil && l.side.Held() {
+		if l.direct != nil && l.direct.Held() {
 			first, second, done = l.takeHeld()
 		} else {
 			if ob := c.OutboundBuffered(); ob > 0 {
@@ -121,7 +121,7 @@ func (l *link) flushNow() {
 		n := len(first) + len(second)
 		_, err := c.Writev(bufs)
 		l.ls.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
-		if l.side != nil {
+		if l.direct != nil {
 			l.ls.wroteAt.Store(int64(time.Since(s.p.epoch))) // see directIdle
 		}
 		frames := s.ring.Frames() // after the write: the headers are in this core's cache now

@@ -26,7 +26,7 @@ type link struct {
 	closer *reactor.Task         // close the connection; read-only
 	ls     *loopState            // set in OnOpen, read-only afterwards
 	target *metrics.Gauge        // streams connected to the dialed address; set before Enroll
-	side   *reactor.DirectWriter // set in OnOpen, read-only afterwards; nil: no direct writes
+	direct *reactor.DirectWriter // set in OnOpen, read-only afterwards; nil: no direct writes
 
 	// heldDone: bytes on the wire of a partial direct write whose batch (the
 	// ring's Peek in flight) went to the loop. Written by the writer between
@@ -68,7 +68,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	s.owner.Store(ownLoop)
 	s.dialing.Store(false) // the hand-off from the dial worker ends here
 	l.conn = c
-	l.side = c.DirectWriter()
+	l.direct = c.DirectWriter()
 	c.LingerFIN() // a subscriber's FIN (draining) may come through a proxy
 	l.opened = time.Now()
 	l.ls = s.p.loops[c.Loop().Index()]
@@ -76,6 +76,10 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	l.target.Inc()
 	s.state.Store(stateOpen)
 	s.link.Store(l)
+	if s.dials > 0 || s.failing { // a connection again: after a lost one, or after failed dials
+		s.p.m.Count(metrics.Reconnected)
+	}
+	s.dials++
 	if s.failing {
 		s.p.log.Infof("stream %v: connected to %s", s.key, s.p.addr)
 		s.failing = false
@@ -101,7 +105,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s.state.Store(stateBackoff)
 	l.ls.remove(l)
 	l.target.Dec()
-	if l.side != nil && l.side.Held() { // final now: the DirectWriter is closed
+	if l.direct != nil && l.direct.Held() { // final now: the DirectWriter is closed
 		first, second, done := l.takeHeld()
 		l.settlePartial(first, second, done)
 		s.ring.Release()
