@@ -28,11 +28,7 @@ func seqPayload(key, seq int) []byte {
 func startSeedSub(t *testing.T, ctx context.Context, opts nq.SubOpts) (*nq.Subscriber, *prometheus.Registry, <-chan error) {
 	t.Helper()
 	m, reg := nettest.NewMetrics(t)
-	s := nq.NewSub(nettest.TCPURL, opts, m).(*nq.Subscriber)
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := nettest.Bind(t, nq.NewSub(nettest.TCPURL, opts, m).(*nq.Subscriber), nil)
 	listened := make(chan error, 1)
 	go func() { listened <- s.Listen(ctx) }()
 	return s, reg, listened

@@ -25,8 +25,10 @@ func reportFrames(b *testing.B, frames int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/frame")
 }
 
-// BenchmarkParse parses a buffer full of frames per op.
-func BenchmarkParse(b *testing.B) {
+// benchParse runs one sub-benchmark per size in benchSizes: an op is one
+// call of parse on a buffer full of frames of that size, which returns the
+// payload bytes it parsed; their total is checked.
+func benchParse(b *testing.B, parse func(b *testing.B, buf []byte, size int) int) {
 	for _, size := range benchSizes {
 		buf, frames := benchStream(size)
 		b.Run(sizeName(size), func(b *testing.B) {
@@ -34,14 +36,7 @@ func BenchmarkParse(b *testing.B) {
 			b.SetBytes(int64(len(buf)))
 			got := 0
 			for b.Loop() {
-				for p := buf; len(p) > 0; {
-					payload, n, _, err := Parse(p, size)
-					if n == 0 {
-						b.Fatalf("n=0 err=%v", err)
-					}
-					got += len(payload)
-					p = p[n:]
-				}
+				got += parse(b, buf, size)
 			}
 			if got != b.N*frames*size {
 				b.Fatalf("parsed %d payload bytes, want %d", got, b.N*frames*size)
@@ -51,37 +46,41 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
+// BenchmarkParse parses a buffer full of frames per op.
+func BenchmarkParse(b *testing.B) {
+	benchParse(b, func(b *testing.B, buf []byte, size int) (got int) {
+		for p := buf; len(p) > 0; {
+			payload, n, _, err := Parse(p, size)
+			if n == 0 {
+				b.Fatalf("n=0 err=%v", err)
+			}
+			got += len(payload)
+			p = p[n:]
+		}
+		return got
+	})
+}
+
 // BenchmarkParse2 parses a buffer full of frames per op as the two halves of
 // a wrapped ring, split in the middle (inside a frame for every size here).
 func BenchmarkParse2(b *testing.B) {
-	for _, size := range benchSizes {
-		buf, frames := benchStream(size)
+	benchParse(b, func(b *testing.B, buf []byte, size int) (got int) {
 		half := len(buf)/2 + 1
-		b.Run(sizeName(size), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(buf)))
-			got := 0
-			for b.Loop() {
-				x, y := buf[:half:half], buf[half:]
-				for len(x)+len(y) > 0 {
-					f, n, _, err := Parse2(x, y, size)
-					if n == 0 {
-						b.Fatalf("n=0 err=%v", err)
-					}
-					got += f.Len()
-					if n < len(x) {
-						x = x[n:]
-					} else {
-						x, y = y[n-len(x):], nil
-					}
-				}
+		x, y := buf[:half:half], buf[half:]
+		for len(x)+len(y) > 0 {
+			f, n, _, err := Parse2(x, y, size)
+			if n == 0 {
+				b.Fatalf("n=0 err=%v", err)
 			}
-			if got != b.N*frames*size {
-				b.Fatalf("parsed %d payload bytes, want %d", got, b.N*frames*size)
+			got += f.Len()
+			if n < len(x) {
+				x = x[n:]
+			} else {
+				x, y = y[n-len(x):], nil
 			}
-			reportFrames(b, frames)
-		})
-	}
+		}
+		return got
+	})
 }
 
 // BenchmarkAppendFrame fills a buffer with frames per op, into capacity.

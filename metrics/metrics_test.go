@@ -171,66 +171,66 @@ func TestBuckets(t *testing.T) {
 
 func TestUpdates(t *testing.T) {
 	const pa, sa = "10.0.0.1:1234", "10.0.0.2"
-	tests := []struct {
-		name   string
-		do     func(m *Metrics)
+	type series struct {
 		metric string
 		labels map[string]string
 		want   float64
+	}
+	tests := []struct {
+		name string
+		do   func(m *Metrics)
+		want []series // after do, on a fresh Metrics
 	}{
-		{"pub messages", func(m *Metrics) { s := m.Pub(pa); s.Transferred(3, 30); s.Transferred(2, 5) },
-			"nanoq_pub_messages_total", addr(pa), 5},
-		{"pub bytes", func(m *Metrics) { s := m.Pub(pa); s.Transferred(3, 30); s.Transferred(2, 5) },
-			"nanoq_pub_bytes_total", addr(pa), 35},
-		{"pub lost messages", func(m *Metrics) { m.Pub(pa).Lost(Overflow, 4, 400) },
-			"nanoq_pub_lost_messages_total", addrReason(pa, Overflow), 4},
-		{"pub lost bytes", func(m *Metrics) { m.Pub(pa).Lost(Overflow, 4, 400) },
-			"nanoq_pub_lost_bytes_total", addrReason(pa, Overflow), 400},
-		{"pub lost other reason untouched", func(m *Metrics) { m.Pub(pa).Lost(Overflow, 4, 400) },
-			"nanoq_pub_lost_messages_total", addrReason(pa, Disconnected), 0},
+		{"pub transferred", func(m *Metrics) { s := m.Pub(pa); s.Transferred(3, 30); s.Transferred(2, 5) },
+			[]series{{"nanoq_pub_messages_total", addr(pa), 5}, {"nanoq_pub_bytes_total", addr(pa), 35}}},
+		{"pub lost", func(m *Metrics) { m.Pub(pa).Lost(Overflow, 4, 400) }, []series{
+			{"nanoq_pub_lost_messages_total", addrReason(pa, Overflow), 4},
+			{"nanoq_pub_lost_bytes_total", addrReason(pa, Overflow), 400},
+			{"nanoq_pub_lost_messages_total", addrReason(pa, Disconnected), 0}, // other reason untouched
+		}},
 		{"pub lost lazy reason", func(m *Metrics) { s := m.Pub(pa); s.Lost(Truncated, 1, 7); s.Lost(Truncated, 1, 7) },
-			"nanoq_pub_lost_bytes_total", addrReason(pa, Truncated), 14},
+			[]series{{"nanoq_pub_lost_bytes_total", addrReason(pa, Truncated), 14}}},
 		{"pub reconnects", func(m *Metrics) { s := m.Pub(pa); s.Count(Reconnected); s.Count(Reconnected) },
-			"nanoq_pub_reconnects_total", addr(pa), 2},
+			[]series{{"nanoq_pub_reconnects_total", addr(pa), 2}}},
 		{"pub streams", func(m *Metrics) { s := m.Pub(pa); s.Opened(); s.Opened(); s.Closed(time.Second) },
-			"nanoq_pub_streams", addr(pa), 1},
+			[]series{{"nanoq_pub_streams", addr(pa), 1}}},
 		{"pub durations", func(m *Metrics) { s := m.Pub(pa); s.Opened(); s.Closed(time.Second); s.Closed(-time.Second) },
-			"nanoq_pub_stream_duration_seconds", addr(pa), 2},
+			[]series{{"nanoq_pub_stream_duration_seconds", addr(pa), 2}}},
 		{"pub buffered", func(m *Metrics) { s := m.Pub(pa); s.Buffered(100); s.Buffered(-30) },
-			"nanoq_pub_buffered_bytes", addr(pa), 70},
+			[]series{{"nanoq_pub_buffered_bytes", addr(pa), 70}}},
 		{"pub shares children per addr", func(m *Metrics) { m.Pub(pa).Transferred(1, 1); m.Pub(pa).Transferred(1, 1) },
-			"nanoq_pub_messages_total", addr(pa), 2},
+			[]series{{"nanoq_pub_messages_total", addr(pa), 2}}},
 		{"pub ignores AcceptError", func(m *Metrics) { m.Pub(pa).Count(AcceptError); m.Sub(sa) },
-			"nanoq_sub_accept_errors_total", addr(sa), 0},
-		{"sub messages", func(m *Metrics) { m.Sub(sa).Transferred(10, 1000) },
-			"nanoq_sub_messages_total", addr(sa), 10},
-		{"sub bytes", func(m *Metrics) { m.Sub(sa).Transferred(10, 1000) },
-			"nanoq_sub_bytes_total", addr(sa), 1000},
+			[]series{{"nanoq_sub_accept_errors_total", addr(sa), 0}}},
+		{"sub transferred", func(m *Metrics) { m.Sub(sa).Transferred(10, 1000) },
+			[]series{{"nanoq_sub_messages_total", addr(sa), 10}, {"nanoq_sub_bytes_total", addr(sa), 1000}}},
 		{"sub lost queue_full", func(m *Metrics) { m.Sub(sa).Lost(QueueFull, 2, 20) },
-			"nanoq_sub_lost_messages_total", addrReason(sa, QueueFull), 2},
+			[]series{{"nanoq_sub_lost_messages_total", addrReason(sa, QueueFull), 2}}},
 		{"sub lost malformed bytes", func(m *Metrics) { m.Sub(sa).Lost(Malformed, 1, 0) },
-			"nanoq_sub_lost_bytes_total", addrReason(sa, Malformed), 0},
+			[]series{{"nanoq_sub_lost_bytes_total", addrReason(sa, Malformed), 0}}},
 		{"sub lost lazy disconnected", func(m *Metrics) { m.Sub(sa).Lost(Disconnected, 3, 9) },
-			"nanoq_sub_lost_messages_total", addrReason(sa, Disconnected), 3},
+			[]series{{"nanoq_sub_lost_messages_total", addrReason(sa, Disconnected), 3}}},
 		{"sub accept errors", func(m *Metrics) { m.Sub(sa).Count(AcceptError) },
-			"nanoq_sub_accept_errors_total", addr(sa), 1},
+			[]series{{"nanoq_sub_accept_errors_total", addr(sa), 1}}},
 		{"sub streams", func(m *Metrics) { s := m.Sub(sa); s.Opened(); s.Opened() },
-			"nanoq_sub_streams", addr(sa), 2},
+			[]series{{"nanoq_sub_streams", addr(sa), 2}}},
 		{"sub durations", func(m *Metrics) { m.Sub(sa).Closed(time.Hour) },
-			"nanoq_sub_stream_duration_seconds", addr(sa), 1},
+			[]series{{"nanoq_sub_stream_duration_seconds", addr(sa), 1}}},
 		{"sub buffered", func(m *Metrics) { s := m.Sub(sa); s.Buffered(64); s.Buffered(-64); s.Buffered(8) },
-			"nanoq_sub_buffered_bytes", addr(sa), 8},
+			[]series{{"nanoq_sub_buffered_bytes", addr(sa), 8}}},
 		{"sub ignores Reconnected", func(m *Metrics) { m.Sub(sa).Count(Reconnected); m.Pub(pa) },
-			"nanoq_pub_reconnects_total", addr(pa), 0},
+			[]series{{"nanoq_pub_reconnects_total", addr(pa), 0}}},
 		{"sides are apart", func(m *Metrics) { m.Sub(pa).Transferred(5, 5); m.Pub(pa) },
-			"nanoq_pub_messages_total", addr(pa), 0},
+			[]series{{"nanoq_pub_messages_total", addr(pa), 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, reg := newTest(t)
 			tt.do(m)
-			if got := value(t, reg, tt.metric, tt.labels); got != tt.want {
-				t.Fatalf("%s%v = %v, want %v", tt.metric, tt.labels, got, tt.want)
+			for _, w := range tt.want {
+				if got := value(t, reg, w.metric, w.labels); got != w.want {
+					t.Errorf("%s%v = %v, want %v", w.metric, w.labels, got, w.want)
+				}
 			}
 		})
 	}

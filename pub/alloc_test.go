@@ -16,18 +16,11 @@ func TestPublishAllocs(t *testing.T) {
 	// The subscriber only counts: a handler that copies would be counted.
 	var n atomic.Int64
 	first := make(chan struct{})
-	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: func([]byte, sub.StreamDescriptor) {
+	s := bindSub(t, nettest.TCPURL, sub.Options{Handler: func([]byte, sub.StreamDescriptor) {
 		if n.Add(1) == 1 {
 			close(first)
 		}
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	p := newPub(t, url(s), Options{NoDelay: true})
 	payload := make([]byte, 100)
 	p.Publish(bg, payload, "k")
@@ -55,14 +48,7 @@ func TestPublishAllocs(t *testing.T) {
 // allocates nothing either, nor does the subscriber receiving it.
 func TestDirectWriteAllocs(t *testing.T) {
 	got := make(chan struct{}, 1)
-	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: func([]byte, sub.StreamDescriptor) { got <- struct{}{} }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := bindSub(t, nettest.TCPURL, sub.Options{Handler: func([]byte, sub.StreamDescriptor) { got <- struct{}{} }})
 	m, reg := nettest.NewMetrics(t)
 	p := newPub(t, url(s), Options{NoDelay: true, Metrics: m})
 	payload := make([]byte, 100)

@@ -67,9 +67,9 @@ func TestDirectWriteIdleStream(t *testing.T) {
 				if err := p.Publish(bg, seqPayload(buf, 1, uint64(i), rng), "k"); err != nil {
 					t.Fatal(err)
 				}
-				r.wait(t, i+1) // the stream is idle again before the next one
+				r.Wait(t, i+1) // the stream is idle again before the next one
 			}
-			for _, msgs := range r.snapshot() {
+			for _, msgs := range r.Snapshot() {
 				for i, m := range msgs {
 					if _, seq, ok := checkSeqPayload(m); !ok || seq != uint64(i) {
 						t.Fatalf("message %d: seq %d, intact %v", i, seq, ok)
@@ -181,7 +181,7 @@ func TestDirectWriteStress(t *testing.T) {
 		last[i] = -1
 	}
 	var stalls atomic.Int64
-	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: func(p []byte, _ sub.StreamDescriptor) {
+	s := bindSub(t, nettest.TCPURL, sub.Options{Handler: func(p []byte, _ sub.StreamDescriptor) {
 		key, seq, ok := checkSeqPayload(p)
 		if !ok || int(key) >= keys {
 			corrupt.Add(1)
@@ -197,13 +197,6 @@ func TestDirectWriteStress(t *testing.T) {
 			time.Sleep(2 * time.Millisecond) // stall this loop: sockets fill
 		}
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	p := newPub(t, url(s), Options{MaxBuffer: 256 << 10, MaxPayload: 32 << 10, Metrics: m, NoDelay: true})
 
 	// Writers share keys; a key's sequence numbers are taken under its

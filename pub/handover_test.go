@@ -123,7 +123,10 @@ func drainFastPublisher(t *testing.T) int64 {
 			t.Fatalf("old connection: %v", err)
 		}
 	}
-	book.settle(t, p, book.n.Load()+50, stop, done, &published)
+	book.waitFor(book.n.Load() + 50)
+	close(stop)
+	<-done
+	book.settle(t, p, published.Load())
 	b.Close() // after settle has seen everything arrive; Cleanup closes it again
 	lost := nettest.Sum(t, preg, "nanoq_pub_lost_messages_total", "")
 	handed := nettest.Sum(t, preg, "nanoq_pub_handovers_total", "")

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,68 +22,29 @@ func TestMain(m *testing.M) {
 }
 
 // received records what a subscriber's Handler got, per stream.
-type received struct {
-	mu     sync.Mutex
-	msgs   map[sub.StreamDescriptor][][]byte
-	total  int
-	signal chan struct{}
-}
+type received = nettest.Recorder[sub.StreamDescriptor]
 
-func newReceived() *received {
-	return &received{msgs: map[sub.StreamDescriptor][][]byte{}, signal: make(chan struct{}, 1)}
-}
+func newReceived() *received { return nettest.NewRecorder[sub.StreamDescriptor](30 * time.Second) }
 
-func (r *received) handle(p []byte, s sub.StreamDescriptor) {
-	r.mu.Lock()
-	r.msgs[s] = append(r.msgs[s], append([]byte(nil), p...))
-	r.total++
-	r.mu.Unlock()
-	select {
-	case r.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (r *received) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.total
-}
-
-func (r *received) wait(t testing.TB, n int) {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for r.count() < n {
-		select {
-		case <-r.signal:
-		case <-deadline:
-			t.Fatalf("received %d of %d messages", r.count(), n)
-		}
-	}
-}
-
-func (r *received) snapshot() map[sub.StreamDescriptor][][]byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[sub.StreamDescriptor][][]byte, len(r.msgs))
-	for k, v := range r.msgs {
-		out[k] = v
-	}
-	return out
-}
-
-// startSub binds a handler subscriber at url.
+// startSub binds a subscriber at url whose Handler is r's.
 func startSub(t testing.TB, url string, r *received) *sub.Subscriber {
 	t.Helper()
-	s, err := sub.New(url, sub.Options{Handler: r.handle})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return bindSub(t, url, sub.Options{Handler: r.Handle})
+}
+
+// loopback starts a recording subscriber on a loopback port and a
+// publisher with opts sending to it.
+func loopback(t testing.TB, opts Options) (*received, *Publisher) {
+	t.Helper()
+	r := newReceived()
+	return r, newPub(t, url(startSub(t, nettest.TCPURL, r)), opts)
+}
+
+// bindSub binds a subscriber at url and closes it at cleanup.
+func bindSub(t testing.TB, url string, opts sub.Options) *sub.Subscriber {
+	t.Helper()
+	s, err := sub.New(url, opts)
+	return nettest.Bind(t, s, err)
 }
 
 func url(s *sub.Subscriber) string {
@@ -169,22 +129,5 @@ var bg = context.Background()
 // for "".
 func directWrites(tb testing.TB, reg *prometheus.Registry, result string) int64 {
 	tb.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var n float64
-	for _, mf := range mfs {
-		if mf.GetName() != "nanoq_pub_direct_writes_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "result" && (result == "" || l.GetValue() == result) {
-					n += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return int64(n)
+	return int64(nettest.SumLabel(tb, reg, "nanoq_pub_direct_writes_total", "result", result))
 }

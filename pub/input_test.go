@@ -10,22 +10,12 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/nettest"
-	"github.com/nanoq/nq/sub"
 )
 
 // Odd input from a caller is an error, never a panic: keys that cannot be
 // map keys, a nil ctx, options out of range.
 func TestPublishOddInput(t *testing.T) {
-	col := newReceived()
-	s, err := sub.New(nettest.TCPURL, sub.Options{Handler: col.handle})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	p := newPub(t, "tcp4://"+s.Addr().String(), Options{})
+	col, p := loopback(t, Options{})
 
 	type holder struct{ v any }
 	for _, c := range []struct {
@@ -53,7 +43,7 @@ func TestPublishOddInput(t *testing.T) {
 			t.Fatalf("key %v: %v", key, err)
 		}
 	}
-	col.wait(t, 4)
+	col.Wait(t, 4)
 
 	for _, o := range []Options{
 		{MaxBuffer: 2 << 40},

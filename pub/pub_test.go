@@ -16,16 +16,14 @@ import (
 )
 
 func TestManyKeysDistinctStreams(t *testing.T) {
-	r := newReceived()
-	s := startSub(t, nettest.TCPURL, r)
-	p := newPub(t, url(s), Options{NoDelay: true})
+	r, p := loopback(t, Options{NoDelay: true})
 	for i := 1; i <= 100; i++ {
 		if err := p.Publish(bg, []byte(fmt.Sprintf("hello %d", i)), i); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r.wait(t, 100)
-	got := r.snapshot()
+	r.Wait(t, 100)
+	got := r.Snapshot()
 	if len(got) != 100 {
 		t.Fatalf("%d stream descriptors, want 100", len(got))
 	}
@@ -46,9 +44,7 @@ func TestManyKeysDistinctStreams(t *testing.T) {
 func TestPerKeyOrderNoLoss(t *testing.T) {
 	const keys, perKey = 10, 20000
 	m, reg := nettest.NewMetrics(t)
-	r := newReceived()
-	s := startSub(t, nettest.TCPURL, r)
-	p := newPub(t, url(s), Options{NoDelay: true, Metrics: m})
+	r, p := loopback(t, Options{NoDelay: true, Metrics: m})
 	var wg sync.WaitGroup
 	for k := range keys {
 		wg.Go(func() {
@@ -64,8 +60,8 @@ func TestPerKeyOrderNoLoss(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	r.wait(t, keys*perKey)
-	for d, msgs := range r.snapshot() {
+	r.Wait(t, keys*perKey)
+	for d, msgs := range r.Snapshot() {
 		key := binary.LittleEndian.Uint64(msgs[0])
 		for i, m := range msgs {
 			if binary.LittleEndian.Uint64(m) != key || binary.LittleEndian.Uint64(m[8:]) != uint64(i) {
@@ -89,8 +85,8 @@ func TestPublishBeforeSubscriberExists(t *testing.T) {
 	}
 	r := newReceived()
 	startSub(t, "unix://"+path, r)
-	r.wait(t, 10)
-	for _, msgs := range r.snapshot() {
+	r.Wait(t, 10)
+	for _, msgs := range r.Snapshot() {
 		for i, m := range msgs {
 			if m[0] != byte(i) {
 				t.Fatalf("message %d is %d", i, m[0])
@@ -106,7 +102,7 @@ func TestSubscriberRestart(t *testing.T) {
 	s1 := startSub(t, "unix://"+path, r1)
 	p := newPub(t, "unix://"+path, Options{Metrics: m, Printf: t.Logf})
 	p.Publish(bg, []byte("one"), "k")
-	r1.wait(t, 1)
+	r1.Wait(t, 1)
 	s1.Close()
 
 	r2 := newReceived()
@@ -114,7 +110,7 @@ func TestSubscriberRestart(t *testing.T) {
 	// Until the publisher notices the close and redials, messages may be
 	// lost (and counted); keep publishing until the new subscriber has some.
 	deadline := time.Now().Add(20 * time.Second)
-	for i := 0; r2.count() == 0; i++ {
+	for i := 0; r2.Count() == 0; i++ {
 		if time.Now().After(deadline) {
 			t.Fatal("delivery did not resume")
 		}
@@ -207,16 +203,14 @@ func TestErrors(t *testing.T) {
 
 func TestManyStreamsConstantGoroutines(t *testing.T) {
 	const streams = 2000
-	r := newReceived()
-	s := startSub(t, nettest.TCPURL, r)
-	p := newPub(t, url(s), Options{})
+	r, p := loopback(t, Options{})
 	p.Publish(bg, []byte("warm"), -1)
-	r.wait(t, 1)
+	r.Wait(t, 1)
 	base := runtime.NumGoroutine()
 	for i := range streams {
 		p.Publish(bg, []byte("x"), i)
 	}
-	r.wait(t, streams+1)
+	r.Wait(t, streams+1)
 	// The dial burst may add spare dial workers: a bound, whatever the
 	// number of streams, and they leave once idle.
 	if g := runtime.NumGoroutine(); g > base+3+maxDialWorkers-dialWorkers {
@@ -245,7 +239,7 @@ func TestMulti(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r.wait(t, 100)
+	r.Wait(t, 100)
 }
 
 var _ = sub.ErrClosed

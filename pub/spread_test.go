@@ -130,7 +130,7 @@ func (k *keySubs) add(a netip.Addr) {
 		k.mu.Lock()
 		k.at[string(p)] = a
 		k.mu.Unlock()
-		k.got.handle(p, sd)
+		k.got.Handle(p, sd)
 	}})
 	if err != nil {
 		k.t.Fatal(err)
@@ -150,7 +150,7 @@ func (k *keySubs) placement(url string, r *net.Resolver, keys []string) map[stri
 	k.mu.Lock()
 	clear(k.at)
 	k.mu.Unlock()
-	before := k.got.count()
+	before := k.got.Count()
 	m, reg := nettest.NewMetrics(k.t)
 	p := newPub(k.t, url, Options{Resolver: r, Metrics: m})
 	for _, key := range keys {
@@ -158,7 +158,7 @@ func (k *keySubs) placement(url string, r *net.Resolver, keys []string) map[stri
 			k.t.Fatal(err)
 		}
 	}
-	k.got.wait(k.t, before+len(keys))
+	k.got.Wait(k.t, before+len(keys))
 	if n := nettest.Sum(k.t, reg, "nanoq_pub_target_streams", ""); int(n) != len(keys) {
 		k.t.Fatalf("nanoq_pub_target_streams sums to %v, want %d", n, len(keys))
 	}

@@ -84,21 +84,19 @@ func TestCloseDrains(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r.wait(t, n)
+	r.Wait(t, n)
 }
 
 func TestStreamHandle(t *testing.T) {
-	r := newReceived()
-	s := startSub(t, nettest.TCPURL, r)
-	p := newPub(t, url(s), Options{})
+	r, p := loopback(t, Options{})
 	h := p.Stream("hot")
 	for i := range 1000 {
 		if err := h.Publish([]byte{byte(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r.wait(t, 1000)
-	if got := r.snapshot(); len(got) != 1 {
+	r.Wait(t, 1000)
+	if got := r.Snapshot(); len(got) != 1 {
 		t.Fatalf("%d streams, want 1", len(got))
 	}
 }
@@ -121,7 +119,7 @@ func TestStreamBuffered(t *testing.T) {
 	}
 	r := newReceived()
 	startSub(t, "unix://"+path, r)
-	r.wait(t, 3)
+	r.Wait(t, 3)
 	deadline := time.Now().Add(10 * time.Second)
 	for h.Buffered() != 0 { // the loop releases the ring after its write returns
 		if time.Now().After(deadline) {
@@ -195,7 +193,7 @@ func TestIdleCloseAccounting(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		lost := int64(nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", ""))
-		got := int64(r.count())
+		got := int64(r.Count())
 		if got+lost == want {
 			return
 		}
@@ -221,7 +219,7 @@ func TestSweepFreesOnlyIdleRings(t *testing.T) {
 	if err := busy.Publish(make([]byte, 3000)); err != nil { // grows its ring to 4 KiB
 		t.Fatal(err)
 	}
-	r.wait(t, 2)
+	r.Wait(t, 2)
 	ring := func(h *Stream) int { return h.s.Load().ring.Cap() }
 	if c := ring(busy); c < 4096 {
 		t.Fatalf("busy ring is %d B, want >= 4096", c)
@@ -243,5 +241,5 @@ func TestSweepFreesOnlyIdleRings(t *testing.T) {
 	if c := ring(busy); c < 4096 {
 		t.Fatalf("busy ring is %d B after the sweeps, want its 4096 B kept", c)
 	}
-	r.wait(t, sent)
+	r.Wait(t, sent)
 }

@@ -20,10 +20,19 @@ func (h *countHandler) OnData(_ *Conn, data []byte) {
 	h.calls.Add(1)
 }
 
-// spinUntil waits for v to differ from old without allocating.
-func spinUntil(v *atomic.Int64, old int64) {
-	for v.Load() == old {
-		runtime.Gosched()
+// wantNoAllocs fails the test unless a cycle allocates nothing: a cycle
+// calls start and spins (without allocating) until v has moved.
+func wantNoAllocs(t *testing.T, what string, v *atomic.Int64, start func()) {
+	t.Helper()
+	allocs := testing.AllocsPerRun(1000, func() {
+		old := v.Load()
+		start()
+		for v.Load() == old {
+			runtime.Gosched()
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%s: %v allocs per cycle, want 0", what, allocs)
 	}
 }
 
@@ -36,14 +45,7 @@ func TestZeroAlloc(t *testing.T) {
 	t.Run("Post and run", func(t *testing.T) {
 		var runs atomic.Int64
 		task := NewTask(func() { runs.Add(1) })
-		allocs := testing.AllocsPerRun(1000, func() {
-			old := runs.Load()
-			l.Post(task)
-			spinUntil(&runs, old)
-		})
-		if allocs != 0 {
-			t.Fatalf("Post+run: %v allocs per cycle, want 0", allocs)
-		}
+		wantNoAllocs(t, "Post+run", &runs, func() { l.Post(task) })
 	})
 
 	dialed, accepted := connPair(t, listen(t, "tcp"))
@@ -55,16 +57,11 @@ func TestZeroAlloc(t *testing.T) {
 
 	t.Run("OnData delivery", func(t *testing.T) {
 		msg := make([]byte, 100)
-		allocs := testing.AllocsPerRun(1000, func() {
-			old := h.bytes.Load()
+		wantNoAllocs(t, "peer write + OnData", &h.bytes, func() {
 			if _, err := dialed.Write(msg); err != nil {
 				panic(err)
 			}
-			spinUntil(&h.bytes, old)
 		})
-		if allocs != 0 {
-			t.Fatalf("peer write + OnData: %v allocs per cycle, want 0", allocs)
-		}
 	})
 
 	t.Run("Writev 2 slices", func(t *testing.T) {
@@ -79,13 +76,6 @@ func TestZeroAlloc(t *testing.T) {
 			}
 			writes.Add(1)
 		})
-		allocs := testing.AllocsPerRun(1000, func() {
-			old := writes.Load()
-			l.Post(task)
-			spinUntil(&writes, old)
-		})
-		if allocs != 0 {
-			t.Fatalf("Writev: %v allocs per cycle, want 0", allocs)
-		}
+		wantNoAllocs(t, "Writev", &writes, func() { l.Post(task) })
 	})
 }

@@ -116,13 +116,7 @@ func TestEnrollEcho(t *testing.T) {
 // TestConnClose: Conn.Close from the loop gives OnClose(nil) before it
 // returns, the peer sees EOF, and a second Close does nothing.
 func TestConnClose(t *testing.T) {
-	r := startReactor(t, Config{Loops: 1})
-	dialed, accepted := connPair(t, listen(t, "tcp"))
-	rec := newRecorder()
-	c, err := r.Enroll(accepted, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, rec, dialed := enrollTCP(t)
 	onLoop(t, c.Loop(), func() {
 		c.Close()
 		select {

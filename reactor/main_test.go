@@ -131,6 +131,27 @@ func startReactor(t testing.TB, cfg Config) *Reactor {
 	return r
 }
 
+// startLoop starts a one-loop reactor that the test closes at cleanup and
+// returns its loop.
+func startLoop(t testing.TB) *Loop {
+	t.Helper()
+	return startReactor(t, Config{Loops: 1}).Loop(0)
+}
+
+// enrollTCP starts a one-loop reactor and enrolls, with a recorder, the
+// accepted side of a loopback TCP pair; peer is the dialed side.
+func enrollTCP(t *testing.T) (c *Conn, rec *recorder, peer net.Conn) {
+	t.Helper()
+	r := startReactor(t, Config{Loops: 1})
+	peer, accepted := connPair(t, listen(t, "tcp"))
+	rec = newRecorder()
+	c, err := r.Enroll(accepted, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, rec, peer
+}
+
 // onLoop runs fn on l and waits for it.
 func onLoop(t testing.TB, l *Loop, fn func()) {
 	t.Helper()

@@ -81,8 +81,7 @@ func blockLoop(t *testing.T, l *Loop) (release func()) {
 
 func TestPostSemantics(t *testing.T) {
 	t.Run("pending task is not queued twice", func(t *testing.T) {
-		r := startReactor(t, Config{Loops: 1})
-		l := r.Loop(0)
+		l := startLoop(t)
 		var runs atomic.Int32
 		task := NewTask(func() { runs.Add(1) })
 		release := blockLoop(t, l)
@@ -96,8 +95,7 @@ func TestPostSemantics(t *testing.T) {
 		}
 	})
 	t.Run("Idle and Pending", func(t *testing.T) {
-		r := startReactor(t, Config{Loops: 1})
-		l := r.Loop(0)
+		l := startLoop(t)
 		release := blockLoop(t, l)
 		if !l.Idle() {
 			t.Fatal("Idle() = false with no task pending (the running one was taken)")
@@ -119,8 +117,7 @@ func TestPostSemantics(t *testing.T) {
 		}
 	})
 	t.Run("task re-posts itself", func(t *testing.T) {
-		r := startReactor(t, Config{Loops: 1})
-		l := r.Loop(0)
+		l := startLoop(t)
 		var runs int // loop only
 		done := make(chan struct{})
 		var task *Task
@@ -135,8 +132,7 @@ func TestPostSemantics(t *testing.T) {
 		wait(t, done, "10 runs")
 	})
 	t.Run("FIFO from one goroutine", func(t *testing.T) {
-		r := startReactor(t, Config{Loops: 1})
-		l := r.Loop(0)
+		l := startLoop(t)
 		for _, blocked := range []bool{false, true} {
 			var got []int // loop only
 			tasks := make([]*Task, 100)
@@ -159,8 +155,7 @@ func TestPostSemantics(t *testing.T) {
 		}
 	})
 	t.Run("Init of a pending task panics", func(t *testing.T) {
-		r := startReactor(t, Config{Loops: 1})
-		l := r.Loop(0)
+		l := startLoop(t)
 		task := NewTask(func() {})
 		release := blockLoop(t, l)
 		l.Post(task)

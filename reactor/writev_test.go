@@ -86,13 +86,7 @@ func TestWritevManySlices(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := startReactor(t, Config{Loops: 1})
-			dialed, accepted := connPair(t, listen(t, "tcp"))
-			rec := newRecorder()
-			c, err := r.Enroll(accepted, rec)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, _, dialed := enrollTCP(t)
 			bufs := make([][]byte, tc.slices)
 			var want bytes.Buffer
 			for i := range bufs {
@@ -116,13 +110,7 @@ func TestWritevManySlices(t *testing.T) {
 // TestWritevError: a write to a reset connection returns the cause, and the
 // conn is closed (OnClose with an error) before Writev returns.
 func TestWritevError(t *testing.T) {
-	r := startReactor(t, Config{Loops: 1})
-	dialed, accepted := connPair(t, listen(t, "tcp"))
-	rec := newRecorder()
-	c, err := r.Enroll(accepted, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, rec, dialed := enrollTCP(t)
 	started, reset, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	// The loop is held inside this task while the peer resets the
 	// connection, so it cannot notice the reset before Writev does.

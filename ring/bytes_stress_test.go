@@ -2,6 +2,7 @@ package ring
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
 	"runtime"
@@ -36,6 +37,26 @@ func bytesStressSource(seed, id uint64) (rng *rand.Rand, buf, noise []byte) {
 
 func bytesStressSum(p []byte) uint32 {
 	return crc32.Update(crc32.ChecksumIEEE(p[:9]), crc32.IEEETable, p[bytesStressHeader:])
+}
+
+// bytesStressCheck checks frames delivered in this order: each must be
+// intact and from one of len(last) producers, and come after that
+// producer's last frame (last is updated).
+func bytesStressCheck(frames [][]byte, last []uint64) error {
+	for _, p := range frames {
+		if len(p) < bytesStressHeader || int(p[0]) >= len(last) {
+			return fmt.Errorf("foreign frame of %d bytes", len(p))
+		}
+		if binary.LittleEndian.Uint32(p[9:13]) != bytesStressSum(p) {
+			return fmt.Errorf("corrupt frame from producer %d", p[0])
+		}
+		id, seq := p[0], binary.LittleEndian.Uint64(p[1:9])
+		if seq <= last[id] {
+			return fmt.Errorf("producer %d: frame %d after %d", id, seq, last[id])
+		}
+		last[id] = seq
+	}
+	return nil
 }
 
 // Four producers and one consumer hammer one small ring (so frames are
@@ -140,18 +161,8 @@ func bytesStress(t *testing.T, long bool) {
 		if len(got) != frames {
 			t.Fatalf("Peek reported %d frames, parsed %d", frames, len(got))
 		}
-		for _, p := range got {
-			if len(p) < bytesStressHeader || int(p[0]) >= producers {
-				t.Fatalf("foreign frame of %d bytes", len(p))
-			}
-			if binary.LittleEndian.Uint32(p[9:13]) != bytesStressSum(p) {
-				t.Fatalf("corrupt frame from producer %d", p[0])
-			}
-			id, seq := p[0], binary.LittleEndian.Uint64(p[1:9])
-			if seq <= last[id] {
-				t.Fatalf("producer %d: frame %d after %d", id, seq, last[id])
-			}
-			last[id] = seq
+		if err := bytesStressCheck(got, last[:]); err != nil {
+			t.Fatal(err)
 		}
 		delivered += int64(frames)
 		if long {
@@ -177,5 +188,89 @@ func bytesStress(t *testing.T, long bool) {
 		delivered, peeks, dropped.Load(), self.Load(), discard.Load())
 	if got, want := delivered+dropped.Load(), int64(producers*perProd); got != want {
 		t.Fatalf("delivered %d + dropped %d = %d frames, want %d", delivered, dropped.Load(), got, want)
+	}
+}
+
+// Two consumers take turns with TryPeekBytes while producers put and
+// Discard cuts: each consumer either delivers what it took (Release) or
+// gives it back (Unpeek). Frames must arrive intact, in each producer's
+// order, and every frame must be delivered or reported dropped exactly once.
+func TestBytesConsumersTakeTurns(t *testing.T) {
+	const (
+		producers = 3
+		perProd   = 8000
+		limit     = 16 << 10
+	)
+	b := NewBytes(limit)
+	var (
+		wg, cwg   sync.WaitGroup
+		dropped   atomic.Int64
+		delivered atomic.Int64
+		unpeeks   atomic.Int64
+		stop      atomic.Bool
+	)
+	for id := range producers {
+		wg.Go(func() {
+			rng, buf, noise := bytesStressSource(3, uint64(id))
+			for seq := uint64(1); seq <= perProd; seq++ {
+				dropped.Add(int64(b.Put(bytesStressPayload(rng, buf, noise, id, seq)).Frames))
+				if id == 0 && seq%700 == 0 {
+					dropped.Add(int64(b.Discard().Frames))
+				}
+				if rng.IntN(2) == 0 {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	// last is touched only by the consumer holding the in-flight bit: the
+	// bit's CAS and Release order the turns.
+	var last [producers]uint64
+	consume := func(seed uint64) {
+		defer cwg.Done()
+		rng := rand.New(rand.NewPCG(4, seed))
+		for {
+			first, second, busy := b.TryPeekBytes(1 + rng.IntN(12000))
+			if busy || len(first) == 0 {
+				if stop.Load() && !busy && b.Len() == 0 {
+					return
+				}
+				runtime.Gosched()
+				continue
+			}
+			if rng.IntN(3) == 0 { // give back
+				if rng.IntN(2) == 0 {
+					runtime.Gosched() // let producers and Discard run meanwhile
+				}
+				unpeeks.Add(1)
+				dropped.Add(int64(b.Unpeek().Frames))
+				continue
+			}
+			got := bytesParse(t, first, second)
+			if len(got) != b.Frames() {
+				t.Errorf("Frames = %d, parsed %d", b.Frames(), len(got))
+				return
+			}
+			if err := bytesStressCheck(got, last[:]); err != nil {
+				t.Error(err)
+				return
+			}
+			_ = crc32.ChecksumIEEE(first)
+			delivered.Add(int64(len(got)))
+			b.Release()
+		}
+	}
+	cwg.Add(2)
+	go consume(1)
+	go consume(2)
+	wg.Wait()
+	stop.Store(true)
+	cwg.Wait()
+	t.Logf("delivered %d, dropped %d, unpeeks %d", delivered.Load(), dropped.Load(), unpeeks.Load())
+	if got, want := delivered.Load()+dropped.Load(), int64(producers*perProd); got != want {
+		t.Fatalf("delivered %d + dropped %d = %d frames, want %d", delivered.Load(), dropped.Load(), got, want)
+	}
+	if unpeeks.Load() == 0 {
+		t.Fatal("no Unpeek happened: the test did not exercise giving back")
 	}
 }

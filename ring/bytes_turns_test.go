@@ -2,12 +2,6 @@ package ring
 
 import (
 	"bytes"
-	"encoding/binary"
-	"hash/crc32"
-	"math/rand/v2"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -67,98 +61,6 @@ func TestBytesUnpeekAfterDiscard(t *testing.T) {
 		t.Fatalf("after Unpeek: %q busy %v", first, busy)
 	}
 	b.Release()
-}
-
-// Two consumers take turns with TryPeekBytes while producers put and
-// Discard cuts: each consumer either delivers what it took (Release) or
-// gives it back (Unpeek). Frames must arrive intact, in each producer's
-// order, and every frame must be delivered or reported dropped exactly once.
-func TestBytesConsumersTakeTurns(t *testing.T) {
-	const (
-		producers = 3
-		perProd   = 8000
-		limit     = 16 << 10
-	)
-	b := NewBytes(limit)
-	var (
-		wg, cwg   sync.WaitGroup
-		dropped   atomic.Int64
-		delivered atomic.Int64
-		unpeeks   atomic.Int64
-		stop      atomic.Bool
-	)
-	for id := range producers {
-		wg.Go(func() {
-			rng, buf, noise := bytesStressSource(3, uint64(id))
-			for seq := uint64(1); seq <= perProd; seq++ {
-				dropped.Add(int64(b.Put(bytesStressPayload(rng, buf, noise, id, seq)).Frames))
-				if id == 0 && seq%700 == 0 {
-					dropped.Add(int64(b.Discard().Frames))
-				}
-				if rng.IntN(2) == 0 {
-					runtime.Gosched()
-				}
-			}
-		})
-	}
-	// last is touched only by the consumer holding the in-flight bit: the
-	// bit's CAS and Release order the turns.
-	var last [producers]uint64
-	consume := func(seed uint64) {
-		defer cwg.Done()
-		rng := rand.New(rand.NewPCG(4, seed))
-		for {
-			first, second, busy := b.TryPeekBytes(1 + rng.IntN(12000))
-			if busy || len(first) == 0 {
-				if stop.Load() && !busy && b.Len() == 0 {
-					return
-				}
-				runtime.Gosched()
-				continue
-			}
-			if rng.IntN(3) == 0 { // give back
-				if rng.IntN(2) == 0 {
-					runtime.Gosched() // let producers and Discard run meanwhile
-				}
-				unpeeks.Add(1)
-				dropped.Add(int64(b.Unpeek().Frames))
-				continue
-			}
-			got := bytesParse(t, first, second)
-			if len(got) != b.Frames() {
-				t.Errorf("Frames = %d, parsed %d", b.Frames(), len(got))
-				return
-			}
-			for _, p := range got {
-				if binary.LittleEndian.Uint32(p[9:13]) != bytesStressSum(p) {
-					t.Errorf("corrupt frame from producer %d", p[0])
-					return
-				}
-				id, seq := p[0], binary.LittleEndian.Uint64(p[1:9])
-				if seq <= last[id] {
-					t.Errorf("producer %d: frame %d after %d", id, seq, last[id])
-					return
-				}
-				last[id] = seq
-			}
-			_ = crc32.ChecksumIEEE(first)
-			delivered.Add(int64(len(got)))
-			b.Release()
-		}
-	}
-	cwg.Add(2)
-	go consume(1)
-	go consume(2)
-	wg.Wait()
-	stop.Store(true)
-	cwg.Wait()
-	t.Logf("delivered %d, dropped %d, unpeeks %d", delivered.Load(), dropped.Load(), unpeeks.Load())
-	if got, want := delivered.Load()+dropped.Load(), int64(producers*perProd); got != want {
-		t.Fatalf("delivered %d + dropped %d = %d frames, want %d", delivered.Load(), dropped.Load(), got, want)
-	}
-	if unpeeks.Load() == 0 {
-		t.Fatal("no Unpeek happened: the test did not exercise giving back")
-	}
 }
 
 // Peeked returns what the Peek in flight took, also after a Put grew the

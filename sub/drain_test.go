@@ -123,7 +123,7 @@ func TestDrainCutShort(t *testing.T) {
 // new connection reaches the successor.
 func TestReusePortSuccessor(t *testing.T) {
 	old := newCollector()
-	a := startSub(t, nettest.TCPURL, Options{Handler: old.handle, ReusePort: true})
+	a := startSub(t, nettest.TCPURL, Options{Handler: old.Handle, ReusePort: true})
 	url := "tcp4://" + a.Addr().String()
 	if _, err := New(url, Options{}); err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestReusePortSuccessor(t *testing.T) {
 		t.Fatal("a subscriber without ReusePort bound the address too")
 	}
 	next := newCollector()
-	b := startSub(t, url, Options{Handler: next.handle, ReusePort: true})
+	b := startSub(t, url, Options{Handler: next.Handle, ReusePort: true})
 	if err := a.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestReusePortSuccessor(t *testing.T) {
 		c.Write(frame(pattern(i, 10)))
 		c.Close()
 	}
-	next.waitTotal(t, 20)
+	next.Wait(t, 20)
 }
 
 // TestURL: the bound address as a URL that a publisher dials.

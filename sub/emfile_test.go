@@ -19,10 +19,10 @@ import (
 func TestAcceptSurvivesEMFILE(t *testing.T) {
 	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, Metrics: m, EventLoops: 1})
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, Metrics: m, EventLoops: 1})
 	a := dial(t, s)
 	a.Write(frame([]byte("a1")))
-	col.waitTotal(t, 1)
+	col.Wait(t, 1)
 
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
@@ -70,12 +70,12 @@ func TestAcceptSurvivesEMFILE(t *testing.T) {
 	nettest.WaitSum(t, reg, "nanoq_sub_accept_errors_total", "", 1)
 
 	a.Write(frame([]byte("a2")))
-	col.waitTotal(t, 2) // the existing stream still flows
+	col.Wait(t, 2) // the existing stream still flows
 
 	b.Write(frame([]byte("b1")))
 	release()
-	col.waitTotal(t, 3) // accepting resumed
-	got := col.snapshot()
+	col.Wait(t, 3) // accepting resumed
+	got := col.Snapshot()
 	if len(got) != 2 {
 		t.Fatalf("%d streams, want 2", len(got))
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"net"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,69 +33,15 @@ func pattern(seed, n int) []byte {
 }
 
 // collector is a Handler that records deliveries and signals each one.
-type collector struct {
-	mu     sync.Mutex
-	msgs   map[StreamDescriptor][][]byte
-	total  int
-	signal chan struct{}
-}
+type collector = nettest.Recorder[StreamDescriptor]
 
-func newCollector() *collector {
-	return &collector{msgs: map[StreamDescriptor][][]byte{}, signal: make(chan struct{}, 1<<16)}
-}
-
-func (c *collector) handle(p []byte, s StreamDescriptor) {
-	c.mu.Lock()
-	c.msgs[s] = append(c.msgs[s], append([]byte(nil), p...))
-	c.total++
-	c.mu.Unlock()
-	select {
-	case c.signal <- struct{}{}:
-	default:
-	}
-}
-
-// waitTotal waits until n messages in all were delivered.
-func (c *collector) waitTotal(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		c.mu.Lock()
-		got := c.total
-		c.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-c.signal:
-		case <-deadline:
-			t.Fatalf("delivered %d of %d messages", got, n)
-		}
-	}
-}
-
-func (c *collector) snapshot() map[StreamDescriptor][][]byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[StreamDescriptor][][]byte, len(c.msgs))
-	for k, v := range c.msgs {
-		out[k] = v
-	}
-	return out
-}
+func newCollector() *collector { return nettest.NewRecorder[StreamDescriptor](20 * time.Second) }
 
 // startSub binds a subscriber and closes it at cleanup.
 func startSub(t testing.TB, url string, opts Options) *Subscriber {
 	t.Helper()
 	s, err := New(url, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return nettest.Bind(t, s, err)
 }
 
 func dial(t testing.TB, s *Subscriber) net.Conn {

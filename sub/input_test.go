@@ -24,14 +24,14 @@ func TestHostileInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m, reg := nettest.NewMetrics(t)
 			col := newCollector()
-			s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, MaxPayload: 1000, Metrics: m})
+			s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, MaxPayload: 1000, Metrics: m})
 			good, bad := dial(t, s), dial(t, s)
 			good.Write(frame([]byte("before")))
-			col.waitTotal(t, 1)
+			col.Wait(t, 1)
 			bad.Write(tt.input)
 			waitEOF(t, bad, 10*time.Second)
 			good.Write(frame([]byte("after")))
-			col.waitTotal(t, 2)
+			col.Wait(t, 2)
 			if n := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", tt.reason); n != 1 {
 				t.Fatalf("%s losses %v, want 1", tt.reason, n)
 			}
@@ -42,19 +42,19 @@ func TestHostileInput(t *testing.T) {
 func TestTruncatedFrame(t *testing.T) {
 	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, Metrics: m})
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, Metrics: m})
 	c := dial(t, s)
 	c.Write(frame(pattern(1, 1000))[:500])
 	c.Close()
 	nettest.WaitSum(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
-	if col.total != 0 {
-		t.Fatalf("%d messages delivered from a truncated frame", col.total)
+	if col.Count() != 0 {
+		t.Fatalf("%d messages delivered from a truncated frame", col.Count())
 	}
 }
 
 func TestKeepaliveTimeout(t *testing.T) {
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, KeepaliveTimeout: 200 * time.Millisecond})
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, KeepaliveTimeout: 200 * time.Millisecond})
 	idle, busy := dial(t, s), dial(t, s)
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -89,7 +89,7 @@ func TestKeepaliveTimeout(t *testing.T) {
 func TestKeepaliveTrickledFrame(t *testing.T) {
 	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, KeepaliveTimeout: 200 * time.Millisecond, Metrics: m})
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, KeepaliveTimeout: 200 * time.Millisecond, Metrics: m})
 	c := dial(t, s)
 	claim := frame(make([]byte, 1<<20))
 	c.Write(claim[:1000])

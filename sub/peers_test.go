@@ -15,22 +15,14 @@ import (
 // and checks that every one has addr == listen.
 func seriesByName(t *testing.T, reg *prometheus.Registry, listen string) map[string]int {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]int{}
-	for _, mf := range mfs {
-		if !strings.HasPrefix(mf.GetName(), "nanoq_sub_") {
+	for _, m := range nettest.Samples(t, reg) {
+		if !strings.HasPrefix(m.Family, "nanoq_sub_") {
 			continue
 		}
-		for _, m := range mf.GetMetric() {
-			out[mf.GetName()]++
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "addr" && l.GetValue() != listen {
-					t.Fatalf("%s has addr %q, want the listen address %q", mf.GetName(), l.GetValue(), listen)
-				}
-			}
+		out[m.Family]++
+		if addr, ok := m.Labels["addr"]; ok && addr != listen {
+			t.Fatalf("%s has addr %q, want the listen address %q", m.Family, addr, listen)
 		}
 	}
 	return out
@@ -47,7 +39,7 @@ func TestPeerSeriesFollowConnectedHosts(t *testing.T) {
 		t.Run(fmt.Sprintf("NoPeerMetrics=%v", noPeer), func(t *testing.T) {
 			m, reg := nettest.NewMetrics(t)
 			col := newCollector()
-			s := startSub(t, "tcp4://127.0.0.1:0", Options{Handler: col.handle, Metrics: m, NoPeerMetrics: noPeer})
+			s := startSub(t, "tcp4://127.0.0.1:0", Options{Handler: col.Handle, Metrics: m, NoPeerMetrics: noPeer})
 			listen := s.addr.String()
 			conns := make([]net.Conn, hosts)
 			for i := range conns {
@@ -61,7 +53,7 @@ func TestPeerSeriesFollowConnectedHosts(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			col.waitTotal(t, hosts)
+			col.Wait(t, hosts)
 			want := hosts
 			if noPeer {
 				want = 0

@@ -18,7 +18,7 @@ func TestPendingBudget(t *testing.T) {
 	const peers, size = 40, 900 << 10
 	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Metrics: m, MaxPayload: 1 << 20, Handler: col.handle})
+	s := startSub(t, nettest.TCPURL, Options{Metrics: m, MaxPayload: 1 << 20, Handler: col.Handle})
 	if s.opts.PendingBytes != 4<<20 {
 		t.Fatalf("default PendingBytes %d, want 4 MiB", s.opts.PendingBytes)
 	}
@@ -35,7 +35,7 @@ func TestPendingBudget(t *testing.T) {
 	for i := range 100 {
 		good.Write(frame(pattern(i, 100)))
 	}
-	col.waitTotal(t, 100)
+	col.Wait(t, 100)
 	if n := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", "truncated"); n > peers-1 {
 		t.Fatalf("%v frames truncated: the budget should hold some", n)
 	}
@@ -69,7 +69,7 @@ func TestPendingSmallFramesFree(t *testing.T) {
 	const conns = 50
 	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Metrics: m, MaxPayload: 100, Handler: col.handle})
+	s := startSub(t, nettest.TCPURL, Options{Metrics: m, MaxPayload: 100, Handler: col.Handle})
 	f := frame(pattern(1, 100))
 	var cs []net.Conn
 	for range conns {
@@ -89,7 +89,7 @@ func TestPendingSmallFramesFree(t *testing.T) {
 	for _, c := range cs {
 		c.Write(f[50:])
 	}
-	col.waitTotal(t, conns)
+	col.Wait(t, conns)
 	if lost := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", ""); lost != 0 {
 		t.Fatalf("%v lost", lost)
 	}

@@ -74,7 +74,7 @@ func FuzzParseProxy(f *testing.F) {
 func TestProxyProtocolConnections(t *testing.T) {
 	m, reg := nettest.NewMetrics(t)
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, Metrics: m, ProxyProtocol: true})
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, Metrics: m, ProxyProtocol: true})
 	v1 := dial(t, s)
 	hdr := []byte("PROXY TCP4 10.9.8.7 127.0.0.1 40000 1234\r\n")
 	v1.Write(hdr[:10]) // a header in pieces, then frames
@@ -82,7 +82,7 @@ func TestProxyProtocolConnections(t *testing.T) {
 	v1.Write(append(hdr[10:], frame([]byte("one"))...))
 	v2 := dial(t, s)
 	v2.Write(append(proxyV2(1, 0x11, []byte{10, 9, 8, 6, 127, 0, 0, 1, 0x9c, 0x40, 0x04, 0xd2}), frame([]byte("two"))...))
-	col.waitTotal(t, 2)
+	col.Wait(t, 2)
 	deadline := time.Now().Add(10 * time.Second)
 	for { // the timer goroutine opens the peers
 		series := seriesByName(t, reg, s.addr.String())
@@ -108,21 +108,10 @@ func TestProxyProtocolConnections(t *testing.T) {
 // peerLabels returns the peer label values of nanoq_sub_peer_streams.
 func peerLabels(t *testing.T, reg *prometheus.Registry) map[string]bool {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]bool{}
-	for _, mf := range mfs {
-		if mf.GetName() != "nanoq_sub_peer_streams" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "peer" {
-					out[l.GetValue()] = true
-				}
-			}
+	for _, m := range nettest.Samples(t, reg) {
+		if peer, ok := m.Labels["peer"]; ok && m.Family == "nanoq_sub_peer_streams" {
+			out[peer] = true
 		}
 	}
 	return out

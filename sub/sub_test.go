@@ -22,7 +22,7 @@ func TestHandlerDelivery(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			col := newCollector()
-			s := startSub(t, tc.url, Options{Handler: col.handle})
+			s := startSub(t, tc.url, Options{Handler: col.Handle})
 			payloads := [][]byte{{}, pattern(1, 1), pattern(2, 100), pattern(3, 2<<20), pattern(4, 70000)}
 			c := dial(t, s)
 			for _, p := range payloads {
@@ -30,8 +30,8 @@ func TestHandlerDelivery(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			col.waitTotal(t, len(payloads))
-			got := col.snapshot()
+			col.Wait(t, len(payloads))
+			got := col.Snapshot()
 			if len(got) != 1 {
 				t.Fatalf("%d streams, want 1", len(got))
 			}
@@ -129,7 +129,7 @@ func TestReceiveWithHandler(t *testing.T) {
 func TestManyConnections(t *testing.T) {
 	const conns, perConn = 1000, 5
 	col := newCollector()
-	s := startSub(t, nettest.TCPURL, Options{Handler: col.handle, EventLoops: 2})
+	s := startSub(t, nettest.TCPURL, Options{Handler: col.Handle, EventLoops: 2})
 	base := runtime.NumGoroutine()
 	clients := make([]net.Conn, conns)
 	for i := range clients {
@@ -144,11 +144,11 @@ func TestManyConnections(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	col.waitTotal(t, conns*perConn)
+	col.Wait(t, conns*perConn)
 	if g := runtime.NumGoroutine(); g > base+5 {
 		t.Fatalf("%d goroutines with %d connections, %d before them", g, conns, base)
 	}
-	got := col.snapshot()
+	got := col.Snapshot()
 	if len(got) != conns {
 		t.Fatalf("%d stream descriptors, want %d", len(got), conns)
 	}
@@ -170,7 +170,7 @@ func TestManyConnections(t *testing.T) {
 
 func TestListenCancel(t *testing.T) {
 	col := newCollector()
-	s, err := New(nettest.TCPURL, Options{Handler: col.handle})
+	s, err := New(nettest.TCPURL, Options{Handler: col.Handle})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestListenCancel(t *testing.T) {
 		c := dial(t, s)
 		c.Write(frame([]byte("x")))
 	}
-	col.waitTotal(t, 200)
+	col.Wait(t, 200)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Listen(ctx) }()
@@ -272,10 +272,10 @@ func TestTCP6(t *testing.T) {
 	}
 	ln.Close()
 	col := newCollector()
-	s := startSub(t, "tcp6://[::1]:0", Options{Handler: col.handle})
+	s := startSub(t, "tcp6://[::1]:0", Options{Handler: col.Handle})
 	c := dial(t, s)
 	c.Write(frame([]byte("six")))
-	col.waitTotal(t, 1)
+	col.Wait(t, 1)
 }
 
 func TestCloseIdempotent(t *testing.T) {

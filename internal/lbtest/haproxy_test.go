@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,26 +57,8 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	const streams = 300
-	var published atomic.Int64
-	stop, stopped := make(chan struct{}), make(chan struct{})
-	go func() { // 300 streams, 50 msgs/s each
-		defer close(stopped)
-		buf := make([]byte, 32)
-		for seq := uint32(0); ; seq++ {
-			for k := range uint32(streams) {
-				binary.LittleEndian.PutUint32(buf, k)
-				binary.LittleEndian.PutUint32(buf[4:], seq)
-				if p.Publish(context.Background(), buf, k) == nil {
-					published.Add(1)
-				}
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
+	publish := func(b []byte, k uint32) error { return p.Publish(context.Background(), b, k) }
+	pace := nettest.Pace(publish, streams, 32, 20*time.Millisecond) // 300 streams, 50 msgs/s each
 	time.Sleep(500 * time.Millisecond)
 	var files []string
 	for i := range subs { // the rolling restart, as an operator does it
@@ -104,8 +85,8 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 		counts, ok = spread()
 	}
 	peers := subs[0].peers.Load().(string)
-	close(stop)
-	<-stopped
+	pace.Stop()
+	published := pace.Published()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := p.Shutdown(ctx); err != nil {
@@ -134,9 +115,9 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 	handed := nettest.Sum(t, reg, "nanoq_pub_handovers_total", "")
 	unacked := nettest.Sum(t, reg, "nanoq_pub_unacked_bytes_total", "")
 	t.Logf("published %d, delivered %d (%d twice), lost %v, unacked %v B; hand-overs %v; streams per subscriber %v; peers seen %q",
-		published.Load(), len(seen), dups, lost, unacked, handed, counts, peers)
-	if int64(len(seen)) != published.Load() {
-		maxSeq := uint32(published.Load()/streams) - 1
+		published, len(seen), dups, lost, unacked, handed, counts, peers)
+	if int64(len(seen)) != published {
+		maxSeq := uint32(published/streams) - 1
 		for k := range uint32(streams) {
 			for q := uint32(0); q <= maxSeq; q++ {
 				if !seen[uint64(k)|uint64(q)<<32] {
@@ -145,8 +126,8 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 			}
 		}
 	}
-	if dups != 0 || int64(len(seen)) != published.Load() || lost != 0 {
-		t.Fatalf("published %d, delivered %d distinct, %d twice, %v counted lost: want every message exactly once", published.Load(), len(seen), dups, lost)
+	if dups != 0 || int64(len(seen)) != published || lost != 0 {
+		t.Fatalf("published %d, delivered %d distinct, %d twice, %v counted lost: want every message exactly once", published, len(seen), dups, lost)
 	}
 	if !ok {
 		t.Fatalf("streams per subscriber %v, want 100 ± 30 each", counts)

@@ -19,29 +19,48 @@ func NewMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
 	return m, reg
 }
 
+// A Sample is one series of a family that a registry gathers.
+type Sample struct {
+	Family string
+	Labels map[string]string
+	Value  float64 // a counter's or a gauge's value; 0 for other kinds
+}
+
+// Samples returns every series that g gathers, in g's order.
+func Samples(t testing.TB, g prometheus.Gatherer) []Sample {
+	t.Helper()
+	fams, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Sample
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			labels := make(map[string]string, len(m.GetLabel()))
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			out = append(out, Sample{f.GetName(), labels, m.GetCounter().GetValue() + m.GetGauge().GetValue()})
+		}
+	}
+	return out
+}
+
 // Sum adds up the samples of the counter or gauge family name in reg,
 // keeping only those whose reason label is reason ("" keeps every sample).
 func Sum(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
 	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	return SumLabel(t, reg, name, "reason", reason)
+}
+
+// SumLabel is Sum for any label: it keeps the samples whose label has
+// value ("" keeps every sample).
+func SumLabel(t testing.TB, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
 	var sum float64
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			match := reason == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					match = true
-				}
-			}
-			if match {
-				sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-			}
+	for _, s := range Samples(t, reg) {
+		if s.Family == name && (value == "" || s.Labels[label] == value) {
+			sum += s.Value
 		}
 	}
 	return sum

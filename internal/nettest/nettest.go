@@ -1,5 +1,7 @@
 // Package nettest holds helpers for nanoQ's tests: loopback addresses with
-// ephemeral ports, unix socket paths in a temp dir, and goleak options.
+// ephemeral ports, unix socket paths in a temp dir, goleak options, Bind
+// for subscribers, metrics on a private registry and their samples, a
+// recording Handler and a paced publisher.
 package nettest
 
 import (
@@ -38,4 +40,21 @@ func UnixPath(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return filepath.Join(dir, "s.sock")
+}
+
+// Bind binds s, a subscriber its constructor returned with err, and closes
+// it at cleanup. (It is generic because package sub's own tests use it.)
+func Bind[S interface {
+	Bind() error
+	Close() error
+}](t testing.TB, s S, err error) S {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
