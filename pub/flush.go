@@ -104,9 +104,14 @@ func (l *link) flushNow() {
 				return
 			}
 			var busy bool
-			batch := s.p.batch
-			if l.congested && s.p.budget.OverHalf() {
-				batch = min(batch, pressureBatch)
+			batch := maxBatch
+			if l.congested {
+				// The socket takes little: hand the reactor less of what
+				// cannot be dropped there, so fresh frames keep the ring.
+				batch = s.p.batch
+				if s.p.budget.OverHalf() {
+					batch = min(batch, pressureBatch)
+				}
 			}
 			first, second, busy = s.ring.TryPeekBytes(batch)
 			if busy {
@@ -143,6 +148,7 @@ func (l *link) flushNow() {
 		ob := c.OutboundBuffered()
 		if ob > 0 {
 			l.unsent.track(first, second, ob)
+			l.setOB(ob) // lowers the ring's limit before Release frees room in it
 		}
 		l.congested = ob > 0
 		s.ring.Release()

@@ -40,7 +40,7 @@ type Publisher struct {
 	shared bool // r is the process-wide reactor
 	loops  []*loopState
 	dialer *dialer
-	batch  int           // bytes per writev at most (batchLimit)
+	batch  int           // bytes per writev at most on a congested connection (batchLimit)
 	budget *ring.Budget  // MaxBufferTotal, under the shared reactor's budget if shared
 	quit   chan struct{} // closed when shutting down
 

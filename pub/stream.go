@@ -65,10 +65,12 @@ type stream struct {
 }
 
 // setReactorHeld records the reactor's outbound bytes, writing only on change
-// (the common case is 0 after 0) to keep the cache line shared.
+// (the common case is 0 after 0) to keep the cache line shared, and leaves
+// the ring what MaxBuffer has beyond them.
 func (s *stream) setReactorHeld(n int64) {
 	if s.reactorHeld.Load() != n {
 		s.reactorHeld.Store(n)
+		s.ring.SetLimit(ringLimit(s.p.opts, int(n)))
 	}
 }
 
@@ -77,7 +79,7 @@ func newStream(p *Publisher, key any) *stream {
 		p:       p,
 		key:     key,
 		keyHash: keyHash(key),
-		ring:    ring.NewBytesIn(ringLimit(p.opts), p.budget),
+		ring:    ring.NewBytesIn(ringLimit(p.opts, 0), p.budget),
 		opened:  time.Now(),
 	}
 	s.lastPub.Store(p.clock.Now())

@@ -85,9 +85,12 @@ type Bytes struct {
 	// Peek set bytesInFlight. A buffer replacing it holds the same bytes at
 	// the same positions, so the consumer may load it again mid-flight.
 	buf atomic.Pointer[[]byte]
+	// limit bounds tail - head, in encoded bytes: stored by SetLimit (any
+	// goroutine), loaded by producers holding the lock.
+	limit atomic.Uint64
 	// Set by NewBytes; read-only afterwards.
-	limit  uint64 // bound on tail - head, in encoded bytes
-	maxCap uint64 // the power of two >= limit: the largest buffer
+	maxLimit uint64 // NewBytes's limit: the most SetLimit allows
+	maxCap   uint64 // the power of two >= maxLimit: the largest buffer
 	// Producers only, holding the lock.
 	cachedHead uint64  // a lower bound of the first occupied position, refreshed when the ring looks full (the Disruptor's cached gating sequence)
 	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight
@@ -111,7 +114,17 @@ func NewBytes(limit int) *Bytes {
 	if limit <= 0 || uint64(limit) > 1<<bufpool.MaxShift {
 		panic("ring: NewBytes: limit out of range")
 	}
-	return &Bytes{limit: uint64(limit), maxCap: 1 << bits.Len64(uint64(limit-1))}
+	b := &Bytes{maxLimit: uint64(limit), maxCap: 1 << bits.Len64(uint64(limit-1))}
+	b.limit.Store(uint64(limit))
+	return b
+}
+
+// SetLimit moves the bound on the ring's content to n, within 1 and
+// NewBytes's limit: a caller that holds some of the same data elsewhere
+// (a socket's unsent output) keeps the sum bounded. Content above a lower
+// limit goes, oldest first, at the next Put. Any goroutine; never blocks.
+func (b *Bytes) SetLimit(n int) {
+	b.limit.Store(min(uint64(max(n, 1)), b.maxLimit))
 }
 
 // TryPut appends uvarint(len(payload))‖payload as one frame; on a ring
@@ -127,7 +140,7 @@ func (b *Bytes) TryPut(payload []byte) (d Dropped, ok bool) {
 	t := b.lock()
 	switch ok = !b.sealed; {
 	case !ok:
-	case n > b.limit:
+	case n > b.limit.Load():
 		d = Dropped{Frames: 1, Bytes: int(n), Incoming: true}
 	default:
 		d, t = b.put(payload, n, t)
@@ -187,7 +200,8 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 			return Dropped{Frames: 1, Bytes: int(n), Incoming: true}, t
 		}
 	}
-	room := min(uint64(len(*bp)), b.limit)
+	limit := b.limit.Load()
+	room := min(uint64(len(*bp)), limit)
 	for {
 		// Fast path: cachedHead never exceeds the real first occupied
 		// position, so the room it shows is really free.
@@ -205,10 +219,10 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 		if need <= room {
 			continue // the consumer released room; the fast path takes it
 		}
-		most := b.limit // what the ring may hold: the limit, or its buffer when the budget refuses more
-		if need <= b.limit {
+		most := limit // what the ring may hold: the limit, or its buffer when the budget refuses more
+		if need <= limit {
 			if nb := b.grow(bp, lo, t, need); nb != nil {
-				bp, room = nb, min(uint64(len(*nb)), b.limit)
+				bp, room = nb, min(uint64(len(*nb)), limit)
 				continue
 			}
 			most = room
