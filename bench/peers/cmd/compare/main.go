@@ -128,6 +128,10 @@ func run(c *config) error {
 				o.skipped = "tcp only"
 				continue
 			}
+			if why := r.skips(t.name); why != "" {
+				o.skipped = why
+				continue
+			}
 			url := "tcp4://127.0.0.1:0"
 			if c.transport == "unix" {
 				url = "unix://" + filepath.Join(tmp, fmt.Sprintf("%s-%s.sock", r.id, t.name))

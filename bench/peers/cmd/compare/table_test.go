@@ -124,7 +124,7 @@ func TestSelectRows(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{name: "all", list: "", want: []string{"1x100", "100x100", "1000x100", "1x64k", "latency", "idle"}},
+		{name: "all", list: "", want: []string{"1x100", "100x100", "1000x100", "10000x100", "1x64k", "latency", "idle"}},
 		{name: "table order kept", list: "idle,1x100", want: []string{"1x100", "idle"}},
 		{name: "unknown", list: "1x100,nope", wantErr: true},
 	}
@@ -142,5 +142,17 @@ func TestSelectRows(t *testing.T) {
 				t.Errorf("rows = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestRowSkips(t *testing.T) {
+	r := row{skip: "zmq,nats: too many sockets"}
+	for tr, want := range map[string]string{"zmq": "too many sockets", "nats": "too many sockets", "go": "", "nanoq": ""} {
+		if got := r.skips(tr); got != want {
+			t.Errorf("skips(%q) = %q, want %q", tr, got, want)
+		}
+	}
+	if got := (row{}).skips("zmq"); got != "" {
+		t.Errorf("a row without skip skips zmq: %q", got)
 	}
 }
