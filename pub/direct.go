@@ -6,20 +6,9 @@ import (
 	"github.com/nanoq/nq/metrics"
 )
 
-// Direct writes pay off when the loop would wake up for one frame. For a
-// busy stream or loop, the loop batches the frame with others at almost no
-// cost, while a direct write costs a whole system call for it (on the
-// publishing goroutine, which then publishes nothing). So a stream writes
-// directly only when the loop's last writev for it carried a single frame
-// (link.batching), its loop has no task pending (a loop starved of CPU
-// gathers them) and has written nothing for this Publisher for directIdle,
-// and at most once per directGap per loop on average, in bursts of up to
-// directBurst; traffic above that goes through the loop. The burst covers
-// timer granularity (where time.Sleep takes a millisecond or more, see the
-// README on pacing, a producer paced at 10,000 msgs/s publishes about a
-// dozen messages back to back every millisecond), and bounds what a
-// flat-out producer resuming after a pause spends on single-frame writes
-// before batching takes over.
+// A stream writes directly only when its last writev carried one frame,
+// its loop is idle and wrote nothing for directIdle, at most once per
+// directGap per loop in bursts of directBurst (docs/pub.md says why).
 const (
 	directIdle  = 50 * time.Microsecond
 	directGap   = 20 * time.Microsecond
@@ -40,18 +29,13 @@ func (ls *loopState) directAllowed(now int64) bool {
 }
 
 // writeDirect writes the stream's buffered frames from the publishing
-// goroutine, through the connection's DirectWriter, when the stream is idle
-// (see directIdle): no flush pending on the loop, the reactor holding
-// nothing for the connection, no frames in flight. One non-blocking writev
-// then replaces a wake-up of the loop (about half of the latency at low
-// rates where idle CPUs sleep) and the loop's own writev.
-//
-// It reports true when nothing is left for the loop to do; otherwise the
-// caller posts the stream's flush. Frames the socket does not take stay in
-// the ring for the loop (Unpeek); the rest of a partial write is handed to
-// the loop still in flight (DirectWriter.Finish(true)), which writes it
-// first. The ring's in-flight bit keeps direct writes and the loop's writev
-// apart: whoever sets it is the ring's consumer until Release or Unpeek.
+// goroutine through the connection's DirectWriter when the stream is idle:
+// no flush pending, nothing held by the reactor, no frames in flight. It
+// reports true when nothing is left for the loop; otherwise the caller
+// posts the flush. Frames the socket does not take stay in the ring
+// (Unpeek); the rest of a partial write goes to the loop still in flight
+// (Finish(true)). The ring's in-flight bit keeps this and the loop's writev
+// apart (docs/pub.md).
 func (l *link) writeDirect() bool {
 	if l.flush.Pending() || l.batching.Load() || !l.ls.loop.Idle() {
 		return false // the loop comes anyway, or batches this stream

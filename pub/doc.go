@@ -3,13 +3,9 @@
 // stream's event loop writes batches with one writev each. Every distinct
 // stream key has its own connection, so order holds per key.
 //
-// Direct writes: a Publish that finds its stream idle (the loop has nothing
-// pending, holds no output for the connection, and last wrote the stream one
-// frame at a time) writes the frame itself with one non-blocking writev, on a
-// descriptor of its own for the socket, instead of waking the loop: half the
-// latency at low rates where idle CPUs sleep. Busy streams batch on the loop;
-// what the socket does not take goes back to the ring or, if partly written,
-// to the loop. Options.NoDirectWrite turns it off.
+// A Publish that finds its stream idle writes the frame itself with one
+// non-blocking writev instead of waking the loop (Options.NoDirectWrite
+// turns it off). docs/pub.md describes batches, the bound and direct writes.
 //
 // Every exported method is safe for concurrent use unless its comment says
 // otherwise. Publish never blocks on the network. When a subscriber is slow

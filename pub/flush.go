@@ -9,18 +9,15 @@ import (
 	"github.com/nanoq/nq/reactor"
 )
 
-// maxBatch bounds one writev (one frame larger than this goes alone). The
-// reactor is fed only when it holds nothing for the connection, so it never
-// holds more than one batch: gnet's outbound buffer is unbounded and drains
-// in time quadratic in its pieces.
-const maxBatch = 256 << 10
-
-// pressureBatch bounds one writev on a congested connection (its last
-// writev left bytes in the reactor) while the memory budget is over half
-// used. The reactor cannot drop what a socket does not take to make room, so
-// under pressure such connections hand it little at a time and stalled ones
-// hold at most this much there each; uncongested ones keep full batches.
-const pressureBatch = 16 << 10
+// maxBatch bounds one writev (a larger frame goes alone); pressureBatch
+// bounds one on a congested connection while the memory budget is over half
+// used. The reactor is fed only when it holds nothing for the connection,
+// so it holds at most one batch's remainder, which it cannot drop
+// (docs/pub.md).
+const (
+	maxBatch      = 256 << 10
+	pressureBatch = 16 << 10
+)
 
 // Retry delays while a connection's output is blocked and not progressing
 // (gnet has no "drained" event, so the loop has to look).

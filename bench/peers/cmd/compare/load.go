@@ -83,6 +83,8 @@ func loadRaw(path string) ([]row, []transport, [][]outcome, error) {
 		for ti, t := range ts {
 			if o := got[key{r.id, t.name}]; o != nil {
 				results[ri][ti] = *o
+			} else if why := r.skips(t.name); why != "" {
+				results[ri][ti].skipped = why
 			} else {
 				results[ri][ti].skipped = "not in " + path
 			}
