@@ -192,6 +192,4 @@ func ParseURL(s string) (net.Addr, error) {
 }
 
 // MustParseURL is ParseURL that panics on error.
-func MustParseURL(s string) net.Addr {
-	return must(ParseURL(s))
-}
+func MustParseURL(s string) net.Addr { return must(ParseURL(s)) }

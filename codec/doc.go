@@ -4,20 +4,16 @@
 // allocates and has no state: every function is safe for concurrent use.
 //
 // Each frame is the payload's length as an unsigned varint (what
-// encoding/binary.PutUvarint writes: 1 to 4 bytes up to the default
-// MaxPayload, at most MaxHeaderLen), then the payload; nothing else is on
+// encoding/binary.PutUvarint writes), then the payload; nothing else is on
 // the wire. Input is read as encoding/binary reads it, so streams
-// interoperate with the original nanoQ both ways; a prefix that overflows
-// 64 bits is ErrMalformed as soon as its 10th byte is seen. docs/wire.md
-// has the byte-level format.
+// interoperate with the original nanoQ both ways. docs/wire.md has the
+// byte-level format.
 //
 // # Parsing
 //
 // Parse and Parse2 return one frame per call and report partial input with
 // n = 0 and need > 0, so a caller can parse everything it holds and keep the
-// rest for the next read. A length above the caller's maximum is ErrTooBig
-// as soon as the header is complete, before the payload is buffered.
-// Payloads alias the input, valid while the caller keeps those bytes
-// unchanged, and are never copied: one that crosses from the first segment
-// to the second comes back in two pieces (Frame.Head, Frame.Tail).
+// rest for the next read. Payloads alias the input and are never copied:
+// one that crosses from the first segment to the second comes back in two
+// pieces (Frame.Head, Frame.Tail).
 package codec

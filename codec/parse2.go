@@ -15,11 +15,10 @@ type Frame struct {
 // then f.Tail when it starts in a and ends in b. Parse2 never allocates,
 // errors included. It is safe for concurrent use.
 //
-// Per small frame Parse2 costs a few times what Parse does: a Frame (48
-// bytes) is too large for registers, so it goes through memory in Parse2 and
-// its caller. A reader that drains a ring can call Parse on the first segment
-// while it holds the whole next frame, and Parse2 only for the one that
-// straddles the wrap.
+// Per small frame Parse2 costs a few times what Parse does (a 48-byte Frame
+// goes through memory, not registers): a reader draining a ring can call
+// Parse on the first segment while it holds the whole next frame, and
+// Parse2 only for the one that straddles the wrap.
 func Parse2(a, b []byte, max int) (f Frame, n, need int, err error) {
 	// Fast path, as in Parse: a complete frame inside a, 1-byte header, within max.
 	if len(a) != 0 && a[0] <= oneByteMax && int(a[0]) < len(a) && int(a[0]) <= max {

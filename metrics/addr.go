@@ -69,12 +69,11 @@ func newAddr(sd *side, addr string) *Addr {
 		s.unacked = sd.unacked.WithLabelValues(addr)
 	}
 	for e, vec := range sd.events {
-		if vec == nil {
-			continue
-		}
-		if result := directResults[e]; result != "" {
+		switch result := directResults[e]; {
+		case vec == nil: // the other side's event
+		case result != "":
 			s.events[e] = vec.WithLabelValues(addr, result)
-		} else {
+		default:
 			s.events[e] = vec.WithLabelValues(addr)
 		}
 	}
@@ -138,10 +137,9 @@ func (s *Addr) Closed(d time.Duration) {
 // Unacked adds n bytes to the upper bound of bytes an aborted connection's
 // kernel held unacknowledged. It does nothing on a subscriber's handle.
 func (s *Addr) Unacked(n int) {
-	if s == nil || s.unacked == nil || n <= 0 {
-		return
+	if s != nil && s.unacked != nil && n > 0 {
+		s.unacked.Add(float64(n))
 	}
-	s.unacked.Add(float64(n))
 }
 
 // Buffered adds delta (may be negative) to the buffered-bytes gauge.

@@ -10,9 +10,7 @@
 // with [Metrics.Pub] (label addr: the destination address), a subscriber
 // one with [Metrics.Sub] (label addr: its own listen address) for all its
 // connections, and its per-peer handles from [Metrics.Peers] (labels addr
-// and peer). An [Addr] resolves its label children when it is made, so
-// its methods neither allocate nor look up labels; callers update it once
-// per batch (per flush, per traffic event), not per message.
+// and peer). An [Addr] resolves its labels once and is updated per batch.
 //
 // Every exported function and method is safe for concurrent use. A nil
 // *Metrics and a nil *Addr are valid and record nothing, so callers never

@@ -10,11 +10,10 @@ import (
 // Peers holds a subscriber's per-peer series (label peer: the publisher's
 // host), which exist only while that host has a connection open: Sweep
 // deletes those of hosts whose last connection closed, so their number
-// follows the peers connected now, not every host ever seen. The
-// subscriber's exact totals are its addr series (Metrics.Sub); per-peer
-// counts of a host that left are gone with its series. A nil *Peers is
-// valid: Open returns a nil *Peer, which records nothing. Safe for
-// concurrent use.
+// follows the peers connected now. The subscriber's exact totals are its
+// addr series (Metrics.Sub); per-peer counts of a host that left are gone
+// with its series. A nil *Peers is valid: Open returns a nil *Peer, which
+// records nothing. Safe for concurrent use.
 type Peers struct {
 	sd   *side  // read-only
 	addr string // read-only: the subscriber's listen address

@@ -27,14 +27,11 @@ func (p *Publisher) Close() error {
 // many were not and wraps ErrUnsent, and ctx.Err() when ctx cut the wait
 // short. A second call waits for the first to finish and returns nil.
 func (p *Publisher) Shutdown(ctx context.Context) error {
-	first := false
-	p.once.Do(func() { first = true })
-	if !first {
+	if !p.closed.CompareAndSwap(false, true) {
 		<-p.done
 		return nil
 	}
 	defer close(p.done)
-	p.closed.Store(true)
 	err := p.drain(ctx)
 
 	p.dialer.cancel() // dials in progress fail at once
@@ -52,12 +49,11 @@ func (p *Publisher) Shutdown(ctx context.Context) error {
 	for _, ls := range p.loops {
 		ls.timer.Stop()
 	}
-	var rerr error
+	release := p.r.Close
 	if p.shared {
-		rerr = releaseShared()
-	} else {
-		rerr = p.r.Close()
+		release = releaseShared
 	}
+	rerr := release()
 	if n := p.unsent.Load(); n > 0 {
 		if err != nil {
 			return fmt.Errorf("nanoq: shutdown %s: %d messages not sent: %w (%w)", p.addr, n, ErrUnsent, err)

@@ -81,10 +81,8 @@ func connectWait(ctx context.Context, fd int, sa unix.Sockaddr, timeout time.Dur
 		}
 		wait := dialPoll
 		if !deadline.IsZero() {
-			if left := time.Until(deadline); left <= 0 {
+			if wait = min(wait, time.Until(deadline)); wait <= 0 {
 				return unix.ETIMEDOUT
-			} else if left < wait {
-				wait = left
 			}
 		}
 		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}

@@ -187,18 +187,18 @@ func (d *dialer) worker(spare bool) {
 		if spare {
 			idle = time.After(spareWorkerIdle)
 		}
+		var s *stream
 		d.idle.Add(1)
 		select {
 		case <-d.p.quit:
-			d.idle.Add(-1)
-			return
 		case <-idle:
-			d.idle.Add(-1)
-			return
-		case s := <-d.work:
-			d.idle.Add(-1)
-			d.dial(s)
+		case s = <-d.work:
 		}
+		d.idle.Add(-1)
+		if s == nil {
+			return
+		}
+		d.dial(s)
 	}
 }
 
@@ -221,25 +221,23 @@ func (d *dialer) dial(s *stream) {
 			break
 		}
 	}
-	if err == nil {
-		if tc, ok := nc.(*net.TCPConn); ok {
-			err = tc.SetNoDelay(p.opts.NoDelay)
-		}
-		if err == nil {
-			// On success OnOpen has run and the loop owns s: do not touch it.
-			enroll := p.r.EnrollDirect
-			if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
-				enroll = p.r.Enroll
-			}
-			l := newLink(s)
-			if p.addr.Net != "unix" {
-				l.target = p.m.Target(nc.RemoteAddr().String())
-			}
-			if _, err = enroll(nc, l); err == nil {
-				return
-			}
-		} else {
+	if tc, ok := nc.(*net.TCPConn); ok && err == nil {
+		if err = tc.SetNoDelay(p.opts.NoDelay); err != nil {
 			nc.Close()
+		}
+	}
+	if err == nil {
+		// On success OnOpen has run and the loop owns s: do not touch it.
+		enroll := p.r.EnrollDirect
+		if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
+			enroll = p.r.Enroll
+		}
+		l := newLink(s)
+		if p.addr.Net != "unix" {
+			l.target = p.m.Target(nc.RemoteAddr().String())
+		}
+		if _, err = enroll(nc, l); err == nil {
+			return
 		}
 	}
 	s.dialing.Store(false)

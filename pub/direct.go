@@ -29,13 +29,10 @@ func (ls *loopState) directAllowed(now int64) bool {
 }
 
 // writeDirect writes the stream's buffered frames from the publishing
-// goroutine through the connection's DirectWriter when the stream is idle:
-// no flush pending, nothing held by the reactor, no frames in flight. It
-// reports true when nothing is left for the loop; otherwise the caller
-// posts the flush. Frames the socket does not take stay in the ring
-// (Unpeek); the rest of a partial write goes to the loop still in flight
-// (Finish(true)). The ring's in-flight bit keeps this and the loop's writev
-// apart (docs/pub.md).
+// goroutine through the connection's DirectWriter when the stream is idle.
+// It reports true when nothing is left for the loop; otherwise the caller
+// posts the flush. The ring's in-flight bit keeps this and the loop's writev
+// apart; docs/pub.md (Direct writes) tells the rest.
 func (l *link) writeDirect() bool {
 	if l.flush.Pending() || l.batching.Load() || !l.ls.loop.Idle() {
 		return false // the loop comes anyway, or batches this stream

@@ -9,11 +9,10 @@ import (
 	"github.com/nanoq/nq/reactor"
 )
 
-// maxBatch bounds one writev (a larger frame goes alone); pressureBatch
-// bounds one on a congested connection while the memory budget is over half
-// used. The reactor is fed only when it holds nothing for the connection,
-// so it holds at most one batch's remainder, which it cannot drop
-// (docs/pub.md).
+// maxBatch bounds one writev (a larger frame goes alone); pressureBatch, one
+// on a congested connection while the memory budget is over half used. Fed
+// only when it holds nothing for the connection, the reactor holds at most
+// one batch's remainder, which it cannot drop (docs/pub.md).
 const (
 	maxBatch      = 256 << 10
 	pressureBatch = 16 << 10
@@ -60,8 +59,6 @@ func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
 	return ls
 }
 
-func (ls *loopState) add(l *link) { ls.conns.Add(l) }
-
 // SetIndex is where the link keeps its index in its loop's reactor.Set.
 func (l *link) SetIndex() *int { return &l.slot }
 
@@ -69,9 +66,7 @@ func (ls *loopState) remove(l *link) {
 	ls.conns.Remove(l)
 	if l.blocked {
 		l.blocked = false
-		if i := slices.Index(ls.blocked, l); i >= 0 {
-			ls.blocked = slices.Delete(ls.blocked, i, i+1)
-		}
+		ls.blocked = slices.DeleteFunc(ls.blocked, func(b *link) bool { return b == l })
 	}
 }
 

@@ -72,7 +72,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	c.LingerFIN() // a subscriber's FIN (draining) may come through a proxy
 	l.opened = time.Now()
 	l.ls = s.p.loops[c.Loop().Index()]
-	l.ls.add(l)
+	l.ls.conns.Add(l)
 	l.target.Inc()
 	s.state.Store(stateOpen)
 	s.link.Store(l)

@@ -39,19 +39,18 @@ func (m *Multi) Publish(ctx context.Context, payload []byte, streamKey any) erro
 }
 
 // Close closes every destination's Publisher.
-func (m *Multi) Close() error {
-	var err error
-	for _, p := range m.pubs {
-		err = errors.Join(err, p.Close())
-	}
-	return err
-}
+func (m *Multi) Close() error { return m.each((*Publisher).Close) }
 
 // Shutdown shuts every destination's Publisher down within ctx.
 func (m *Multi) Shutdown(ctx context.Context) error {
+	return m.each(func(p *Publisher) error { return p.Shutdown(ctx) })
+}
+
+// each calls f on every destination's Publisher and joins the errors.
+func (m *Multi) each(f func(*Publisher) error) error {
 	var err error
 	for _, p := range m.pubs {
-		err = errors.Join(err, p.Shutdown(ctx))
+		err = errors.Join(err, f(p))
 	}
 	return err
 }

@@ -127,16 +127,14 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// batchLimit bounds one writev on a congested connection: a quarter of
-// MaxBuffer, at least 4 KiB and at most maxBatch (a larger frame goes
-// alone). Others write up to maxBatch at once.
+// batchLimit bounds one writev on a congested connection; others write up to
+// maxBatch at once.
 func batchLimit(o Options) int {
 	return min(maxBatch, max(o.MaxBuffer/4, 4<<10))
 }
 
 // ringLimit is the ring's bound while the reactor holds held bytes for the
-// connection: MaxBuffer bounds the two together, with room for one
-// MaxPayload frame always.
+// connection: MaxBuffer bounds both, always with room for a MaxPayload frame.
 func ringLimit(o Options, held int) int {
 	return max(o.MaxBuffer-held, o.MaxPayload+10)
 }

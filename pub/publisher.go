@@ -1,6 +1,7 @@
 package pub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,20 +45,18 @@ type Publisher struct {
 	budget *ring.Budget  // MaxBufferTotal, under the shared reactor's budget if shared
 	quit   chan struct{} // closed when shutting down
 
-	streams sync.Map      // stream key → *stream
-	live    atomic.Int64  // streams not yet finalized
-	gone    chan struct{} // capacity 1: live reached 0 while closing
-	done    chan struct{} // closed when Shutdown has finished
-	closed  atomic.Bool
-	unsent  atomic.Int64 // messages lost since Shutdown began (see lost)
-	// finishing: hand-overs whose old connection still writes held frames (finishHeld).
-	finishing atomic.Int64
+	streams   sync.Map      // stream key → *stream
+	live      atomic.Int64  // streams not yet finalized
+	gone      chan struct{} // capacity 1: live reached 0 while closing
+	done      chan struct{} // closed when Shutdown has finished
+	closed    atomic.Bool   // set once, by the first Shutdown
+	unsent    atomic.Int64  // messages lost since Shutdown began (see lost)
+	finishing atomic.Int64  // hand-overs whose old connection still writes held frames (finishHeld)
 	clock     reactor.Clock // advanced by the timer goroutine
 	epoch     time.Time     // read-only: monotonic origin for direct-write spacing
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
 	wg       sync.WaitGroup
-	once     sync.Once
 }
 
 // New returns a Publisher for url (tcp://, tcp4://, tcp6:// or
@@ -110,10 +109,8 @@ func New(url string, opts Options) (p *Publisher, err error) {
 // key go out in the order Publish was called. ctx is checked only on entry:
 // Publish does not wait (a nil ctx is taken as context.Background()).
 func (p *Publisher) Publish(ctx context.Context, payload []byte, streamKey any) error {
-	if ctx != nil {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	if ctx != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if p.closed.Load() {
 		return ErrClosed
@@ -234,11 +231,7 @@ func (p *Publisher) Addr() net.Addr { return p.addr }
 func (p *Publisher) tick() {
 	defer p.wg.Done()
 	sweepEvery := min(p.opts.KeepaliveTimeout/4, 250*time.Millisecond)
-	period := sweepEvery
-	if f := p.opts.FlushFrequency; f > 0 {
-		period = min(period, f)
-	}
-	period = max(period, time.Millisecond)
+	period := max(min(sweepEvery, cmp.Or(p.opts.FlushFrequency, sweepEvery)), time.Millisecond)
 	var lastSweep time.Time
 	p.clock.Run(p.quit, period, func(now time.Time) {
 		if p.opts.FlushFrequency > 0 {
@@ -264,9 +257,7 @@ func (p *Publisher) sweep(now int64, period time.Duration) {
 	p.streams.Range(func(k, v any) bool {
 		s := v.(*stream)
 		idle := now - s.lastPub.Load()
-		// Idle means nothing published for KeepaliveTimeout and, while
-		// connected, nothing left to write: a slow but progressing
-		// connection is WriteTimeout's business, not keepalive's.
+		// Connected, it must also have nothing left to write (see KeepaliveTimeout).
 		if idle > ka && (s.link.Load() == nil || s.ring.Len()+int(s.reactorHeld.Load()) == 0) {
 			p.log.Debugf("stream %v to %s idle for %v: closing", k, p.addr, p.opts.KeepaliveTimeout)
 			s.close()

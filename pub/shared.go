@@ -38,8 +38,7 @@ func acquireShared(total int) (*reactor.Reactor, *ring.Budget, error) {
 func releaseShared() error {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
-	shared.users--
-	if shared.users > 0 {
+	if shared.users--; shared.users > 0 {
 		return nil
 	}
 	r := shared.r

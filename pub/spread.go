@@ -10,11 +10,8 @@ import (
 	"strings"
 )
 
-// Spreading streams over the addresses a host name resolves to: each key
-// ranks the addresses by rendezvous (highest random weight) hashing and
-// dials its first-ranked one, or the next after failed dials. A stable set
-// keeps every key where it is; a change moves only the keys whose
-// first-ranked address went or came.
+// Spreading streams over the addresses a host name resolves to, by
+// rendezvous (highest random weight) hashing of the key: see Options.NoSpread.
 
 // keySeed hashes keys of types without a fixed encoding, whose placement is
 // thus stable within a process only (string and integer keys place the same
@@ -65,14 +62,7 @@ func mix64(x uint64) uint64 {
 func rank(key uint64, addrs []netip.Addr) {
 	weight := func(a netip.Addr) uint64 { return mix64(key ^ fnv64(a.String())) }
 	slices.SortFunc(addrs, func(a, b netip.Addr) int {
-		wa, wb := weight(a), weight(b)
-		switch {
-		case wa > wb:
-			return -1
-		case wa < wb:
-			return 1
-		}
-		return a.Compare(b)
+		return cmp.Or(cmp.Compare(weight(b), weight(a)), a.Compare(b))
 	})
 }
 

@@ -61,9 +61,8 @@ func (c *Conn) Loop() *Loop { return c.loop }
 // "@" (the peer's socket is unnamed).
 func (c *Conn) RemoteAddr() net.Addr { return c.remote }
 
-// DirectWriter returns the connection's DirectWriter, or nil when it has none (it
-// was not enrolled with EnrollDirect, or duplicating its descriptor failed).
-// Any goroutine.
+// DirectWriter returns the connection's DirectWriter, or nil (not enrolled
+// with EnrollDirect, or no duplicate descriptor was made). Any goroutine.
 func (c *Conn) DirectWriter() *DirectWriter { return c.direct }
 
 // Writev writes bufs in order; n counts the bytes written or buffered. What

@@ -18,20 +18,17 @@ const (
 
 // DirectWriter writes to an enrolled connection's socket from any
 // goroutine, bypassing its event loop: one non-blocking write(2), no
-// wake-up. It has a descriptor of its own, duplicated at EnrollDirect,
-// because gnet may close the connection's descriptor on the loop at any
-// time and its number be reused; the duplicate is closed only once the
-// connection has closed and no direct write is in progress, so a direct
-// write never reaches another connection (the socket outlives gnet's close
-// at most until the write in progress ends).
+// wake-up. gnet may close the connection's descriptor at any time and its
+// number be reused, so it writes on a duplicate made at EnrollDirect and
+// closed only once the connection has closed and no direct write is in
+// progress: a direct write never reaches another connection (the socket
+// outlives gnet's close at most until the write in progress ends).
 //
-// A write is bracketed by Begin and Finish. Begin refuses while another
-// write is in progress, once the connection has closed, while a write's
-// remainder is held for the loop (Finish(true) until Unhold), and while the
-// reactor holds output for the connection (accepted by Conn.Writev, not yet
-// taken by the socket, as of the loop's last look), so direct bytes never
-// overtake the reactor's. The caller must still keep a direct write and the
-// loop's Conn.Writev from running at once (pub: its ring's in-flight bit).
+// A write is bracketed by Begin and Finish. Begin refuses while the reactor
+// holds output for the connection (as of the loop's last look), and in the
+// other cases its doc lists, so direct bytes never overtake the reactor's;
+// the caller must still keep a direct write and the loop's Conn.Writev from
+// running at once (pub: its ring's in-flight bit).
 type DirectWriter struct {
 	fd      int           // immutable; closed by markClosed or Finish
 	state   atomic.Uint32 // direct* bits
@@ -145,11 +142,10 @@ func (s *DirectWriter) Unhold() { s.state.And(^directHeld) }
 // setOutput records whether the reactor holds output for the connection.
 // Loop only (Conn.Writev and Conn.OutboundBuffered).
 func (s *DirectWriter) setOutput(on bool) {
-	st := s.state.Load()
-	switch {
-	case on && st&directOutput == 0:
+	switch has := s.state.Load()&directOutput != 0; {
+	case on && !has:
 		s.state.Or(directOutput)
-	case !on && st&directOutput != 0:
+	case !on && has:
 		s.state.And(^directOutput)
 	}
 }

@@ -35,9 +35,8 @@
 //
 // gnet's synchronous writes do not check that a connection is still open:
 // once its descriptor number is reused, they reach another peer. Conn keeps
-// its own open flag (set before OnOpen, cleared before OnClose) and every
-// Conn method checks it, so a stale Conn never touches a descriptor again.
-// A DirectWriter's duplicate descriptor is closed only once the connection has
-// closed and no direct write is in progress, so its number cannot be reused
-// under a writer.
+// its own open flag (set before OnOpen, cleared before OnClose), checked by
+// every Conn method, so a stale Conn never touches a descriptor again. A
+// DirectWriter's duplicate closes only once the connection has closed and no
+// direct write is in progress, so its number is never reused under a writer.
 package reactor

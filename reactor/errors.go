@@ -14,6 +14,5 @@ var ErrClosed = errs.ErrClosed
 // errNotSocket: EnrollDirect got a net.Conn without a descriptor.
 var errNotSocket = errors.New("nanoq: reactor: connection has no socket descriptor")
 
-// errFDBudget: EnrollDirect left out the DirectWriter to save descriptors (see
-// directFDShare).
+// errFDBudget: EnrollDirect left out the DirectWriter to save descriptors (directFDShare).
 var errFDBudget = errors.New("nanoq: reactor: descriptors scarce: no direct writer")

@@ -6,10 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Finishing the output of a connection whose peer closed its side first:
-// LingerFIN connections keep a copy of what gnet holds (the shadow), and
-// at an EOF close the reactor writes the part gnet did not, from a
-// duplicate descriptor; docs/reactor.md has the steps.
+// Finishing the output of a connection whose peer closed its side first
+// (FinishHeld, the shadow): docs/reactor.md has the steps.
 
 // finishReq is what FinishHeld asked for.
 type finishReq struct {

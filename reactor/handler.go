@@ -25,9 +25,8 @@ type Handler interface {
 	OnClose(c *Conn, err error)
 }
 
-// events adapts gnet's EventHandler to Handler. Every gnet conn carries its
-// *Conn as context (passed to EnrollContext). All methods run on the conn's
-// loop.
+// events adapts gnet's EventHandler to Handler; every gnet conn carries its
+// *Conn as context (EnrollContext). All methods run on the conn's loop.
 type events struct {
 	gnet.BuiltinEventEngine
 	r *Reactor
@@ -92,11 +91,9 @@ func (e *events) OnTraffic(gc gnet.Conn) gnet.Action {
 
 // OnClose marks the *Conn closed before its handler learns of it. When the
 // peer closed its side (end of file: a subscriber draining, still reading)
-// it first writes what the socket takes of gnet's output. What gnet holds
-// after that is either finished (LingerFIN and FinishHeld, see finish.go)
-// or never written: shutWrite shuts the sending side, as gnet writes that
-// output best-effort after OnClose while the handler counts it lost (the
-// kernel still delivers what it took before, then a FIN).
+// it first writes what the socket takes of gnet's output; what gnet holds
+// after that is finished (LingerFIN and FinishHeld, see finish.go) or never
+// written (shutWrite: the kernel delivers what it took before, then a FIN).
 func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c, ok := gc.Context().(*Conn)
 	if !ok {

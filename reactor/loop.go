@@ -90,10 +90,7 @@ func (l *Loop) wake() {
 func (l *Loop) runTasks() {
 	var fifo *Task
 	for t := l.head.Swap(nil); t != nil; {
-		next := t.next
-		t.next = fifo
-		fifo = t
-		t = next
+		t.next, fifo, t = fifo, t, t.next // reverse the list
 	}
 	for t := fifo; t != nil; {
 		// Read everything needed before clearing pending: from then on a
@@ -106,9 +103,8 @@ func (l *Loop) runTasks() {
 	}
 }
 
-// shutdown releases the loop's wake-up descriptor and forgets pending
-// tasks, clearing their pending flag. It runs in Reactor.Close after the
-// loop goroutines exited and closed was set.
+// shutdown closes the wake-up descriptor and forgets pending tasks; it runs
+// in Reactor.Close after the loop goroutines exited and closed was set.
 func (l *Loop) shutdown() {
 	for l.writers.Load() != 0 {
 		runtime.Gosched() // a Post is inside its single non-blocking write

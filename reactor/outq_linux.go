@@ -8,10 +8,7 @@ import "golang.org/x/sys/unix"
 // read by the peer) on another stream socket, -1 when neither works.
 func unacked(fd int, took uint64) int {
 	if info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
-		if took <= info.Bytes_acked {
-			return 0
-		}
-		return int(took - info.Bytes_acked)
+		return int(took - min(took, info.Bytes_acked))
 	}
 	n, err := unix.IoctlGetInt(fd, unix.SIOCOUTQ)
 	if err != nil {

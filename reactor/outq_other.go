@@ -2,9 +2,8 @@
 
 package reactor
 
-// unacked reports -1: what the peer has not acknowledged is known on Linux
-// only (TCP_INFO, SIOCOUTQ); macOS and FreeBSD have no portable equivalent
-// for every socket type.
+// unacked reports -1: only Linux tells what the peer has not acknowledged
+// (TCP_INFO, SIOCOUTQ); macOS and FreeBSD lack it for some socket types.
 func unacked(int, uint64) int { return -1 }
 
 // kernelTook reports false: see the Linux version.

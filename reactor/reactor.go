@@ -45,8 +45,7 @@ func Start(cfg Config) (*Reactor, error) {
 		// Leave TCP_NODELAY alone: callers set it on the net.Conn before
 		// Enroll, and the loop's duplicate descriptor shares it.
 		gnet.WithTCPNoDelay(gnet.TCPDelay),
-		// Always pass a logger: gnet's default prints to stdout.
-		gnet.WithLogger(gnetLogger{cfg.Logger}),
+		gnet.WithLogger(gnetLogger{cfg.Logger}), // always: gnet's default prints to stdout
 	)
 	if err != nil {
 		return nil, fmt.Errorf("nanoq: reactor: new gnet client: %w", err)
@@ -61,8 +60,7 @@ func Start(cfg Config) (*Reactor, error) {
 			return nil, err
 		}
 	}
-	// gnet's least-connections balancer puts each wake conn on a loop of
-	// its own, because each one is registered before the next is enrolled.
+	// Each wake conn should be on a loop of its own (see addLoop): check.
 	for i, l := range r.loops {
 		for _, m := range r.loops[:i] {
 			if l.el == m.el {
@@ -74,9 +72,9 @@ func Start(cfg Config) (*Reactor, error) {
 	return r, nil
 }
 
-// addLoop creates Loop i: a socketpair whose one end is enrolled (gnet picks
-// the least loaded loop, which is one without a wake conn yet) and whose
-// other end Post writes to.
+// addLoop creates Loop i: a socketpair whose one end is enrolled (gnet's
+// least-connections balancer picks a loop without a wake conn yet, as each
+// is registered before the next is enrolled) and whose other end Post writes to.
 func (r *Reactor) addLoop(i int) error {
 	fds, err := socketpair()
 	if err != nil {

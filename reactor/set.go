@@ -27,8 +27,7 @@ func (s *Set[T]) Remove(x T) bool {
 	}
 	s.items[i] = s.items[last]
 	*s.items[i].SetIndex() = i
-	var zero T
-	s.items[last] = zero
+	clear(s.items[last:])
 	s.items = s.items[:last]
 	return true
 }

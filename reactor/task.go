@@ -6,16 +6,14 @@ import "sync/atomic"
 // A Task is queued on at most one loop at a time: while it is pending, Post
 // does nothing with it.
 type Task struct {
-	// fn is written by Init while the task is not pending and read by the
-	// loop after Post published the task (the pending CAS and the list
-	// push order the two).
+	// fn is written by Init while the task is not pending and read by the loop
+	// after Post published the task (ordered by the pending CAS and the push).
 	fn func()
 	// next links pending tasks in a loop's list. The posting goroutine
 	// writes it before the push that publishes the task; afterwards only
 	// the loop that took the list touches it, until pending is cleared.
 	next *Task
-	// pending is set by the Post that queues the task and cleared by the
-	// loop just before it runs the task.
+	// pending is set by the Post that queues the task, cleared by the loop just before it runs.
 	pending atomic.Bool
 }
 

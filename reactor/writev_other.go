@@ -14,10 +14,7 @@ func writev2(fd int, first, second []byte) (int, error) {
 	}
 	m, err := unix.Write(fd, second)
 	if err == unix.EAGAIN {
-		return n, nil
+		err = nil
 	}
-	if m < 0 {
-		m = 0
-	}
-	return n + m, err
+	return n + max(m, 0), err
 }

@@ -16,16 +16,14 @@ import (
 // counts in Used and OverHalf, so that callers hold less of it under
 // pressure, but never keeps a ring from its share of the limit.
 //
-// A ring that needs a larger buffer takes the difference from its budget.
-// When that is full, it halves the largest other rings of the budget whose
-// buffers are larger than it wants, dropping their oldest frames that no
-// longer fit (reported through the victim's budget's onDrop); when none is
-// larger, it keeps its buffer and drops its own oldest frames instead. So
-// no ring starves the others, and buffers tend to equal shares. A ring's
-// first buffer (512 B) is always granted: the bound is the limit plus
-// 512 B for each ring beyond limit/512 of them. Not counted: a buffer
-// replaced while its consumer still read it (one per ring, until that read
-// ends), and buffers pooled for reuse.
+// A ring that needs a larger buffer takes the difference from its budget;
+// when that is full it halves the largest rings with buffers larger than it
+// wants, or else drops its own oldest frames (docs/ring.md, Budgets), so no
+// ring starves the others and buffers tend to equal shares. A ring's first
+// buffer (512 B) is always granted: the bound is the limit plus 512 B for
+// each ring beyond limit/512 of them. Not counted: a buffer replaced while
+// its consumer still read it (one per ring, until that read ends), and
+// buffers pooled for reuse.
 //
 // All methods are safe for concurrent use. Lock order: a ring's producer
 // lock, then a budget's mu; a ring holding its lock only tries (never waits
@@ -256,8 +254,7 @@ func (b *Bytes) Leave() {
 	b.unlock(t)
 }
 
-// unlink removes b from the class list of buffer size c (none for 0).
-// Caller holds g.mu.
+// unlink removes b from the class list of buffer size c (none for 0); g.mu held.
 func (g *Budget) unlink(b *Bytes, c uint64) {
 	if c == 0 {
 		return
@@ -274,8 +271,7 @@ func (g *Budget) unlink(b *Bytes, c uint64) {
 	l.prev, l.next = nil, nil
 }
 
-// link adds b at the head of the class list of buffer size c (none for 0).
-// Caller holds g.mu.
+// link adds b first to the class list of buffer size c (none for 0); g.mu held.
 func (g *Budget) link(b *Bytes, c uint64) {
 	if c == 0 {
 		return

@@ -35,9 +35,8 @@ const (
 	bytesFlags        = bytesInFlight | bytesCut
 )
 
-// bytesMinCap is the buffer a ring takes on its first Put (unless limit is
-// smaller): small, so an idle stream costs little, and large enough for a
-// few typical frames before the first growth.
+// bytesMinCap is a ring's first buffer (unless limit is smaller): small for
+// idle streams, room for a few typical frames before the first growth.
 const bytesMinCap = 512
 
 // Bytes is the per-stream outbound ring of encoded frames, uvarint(len)‖payload.
@@ -52,12 +51,10 @@ const bytesMinCap = 512
 type Bytes struct {
 	_ noCopy
 
-	// Consumer side: written by the consumer on every Peek and Release.
-	// head is the position of the oldest frame, plus the flag bits above.
-	// The consumer sets and clears bytesInFlight (Peek, Release); while
-	// that bit is clear a producer may CAS it forward past whole frames
-	// (drop oldest, Discard); while it is set only Discard may CAS it, to
-	// add bytesCut. Positions never decrease.
+	// Consumer side, written on every Peek and Release. head is the oldest
+	// frame's position plus the flag bits above (never decreasing); while
+	// bytesInFlight is clear a producer may CAS it forward past whole frames
+	// (drop oldest, Discard), while it is set only Discard may, to add bytesCut.
 	head atomic.Uint64
 	// flight is the end of the bytes taken by the latest Peek; written by
 	// the consumer, read by Discard. It belongs to the Peek in flight once
@@ -73,17 +70,15 @@ type Bytes struct {
 	// read-only bounds below share the line only producers write.
 	_ cacheLinePad
 
-	// Producer side: written by producers on every Put.
-	// tail is the position after the newest frame (never decreasing) plus
-	// tailLocked, the producers' lock (Put, Discard, Free, Seal), taken by
-	// CAS and released by storing the new position after the frame's
-	// bytes: one atomic store unlocks and publishes. The consumer never
-	// takes the lock: it loads tail, masks the bit, then reads the bytes.
+	// Producer side, written on every Put. tail is the position after the
+	// newest frame (never decreasing) plus tailLocked, the producers' lock
+	// (Put, Discard, Free, Seal; see lock, unlock). The consumer never takes
+	// the lock: it loads tail, masks the bit, then reads the bytes.
 	tail atomic.Uint64
 	// buf is the ring memory (len a power of two; nil while freed), stored
-	// by producers holding the lock and loaded by the consumer only after
-	// Peek set bytesInFlight. A buffer replacing it holds the same bytes at
-	// the same positions, so the consumer may load it again mid-flight.
+	// under the lock and loaded by the consumer only after Peek set
+	// bytesInFlight; a replacement holds the same bytes at the same
+	// positions, so the consumer may load it again mid-flight.
 	buf atomic.Pointer[[]byte]
 	// limit bounds tail - head, in encoded bytes: stored by SetLimit (any
 	// goroutine), loaded by producers holding the lock.
@@ -177,8 +172,7 @@ func (b *Bytes) lock() uint64 {
 	}
 }
 
-// tryLock takes the producers' lock if it is free, returning the tail
-// position; it never waits.
+// tryLock takes the producers' lock if it is free, never waiting, and returns the tail.
 func (b *Bytes) tryLock() (t uint64, ok bool) {
 	t = b.tail.Load()
 	return t, t&tailLocked == 0 && b.tail.CompareAndSwap(t, t|tailLocked)
@@ -228,8 +222,7 @@ func (b *Bytes) put(payload []byte, n, t uint64) (d Dropped, tail uint64) {
 			most = room
 		}
 		if n > most || hw&bytesInFlight != 0 {
-			// The frame cannot fit, or the oldest frames are being
-			// written out: drop this one.
+			// It cannot fit, or the oldest frames are being written out: drop it.
 			d.Frames, d.Bytes, d.Incoming = d.Frames+1, d.Bytes+int(n), true
 			return d, t
 		}
@@ -256,14 +249,11 @@ const ownAhead = 4 << 10
 
 // claimLines writes a zero to each cache line of the free bytes [from,
 // from+ownAhead) not yet owned, so that the next Puts find those lines
-// exclusive to this core. The consumer (writev's copy, on the loop's core)
-// read them a lap ago, and each Put's final atomic store waits on amd64 for
-// its writes, so without this every Put would wait out a round trip between
-// cores; claimLines pays for 64 lines at once, overlapped, once per 4 KiB
-// (docs/ring.md). The bytes are free: below cachedHead+len(p), which the
-// consumer released (so its reads of the previous lap happen before), and
-// at or above tail, which it does not read until unlock stores a later
-// tail. Caller holds the lock.
+// exclusive to this core instead of each waiting out a round trip to the
+// consumer's (docs/ring.md, Cache lines). The bytes are free: below
+// cachedHead+len(p), which the consumer released (its reads of the previous
+// lap happen before), and at or above tail, which it does not read until
+// unlock stores a later tail. Caller holds the lock.
 func (b *Bytes) claimLines(p []byte, from uint64) {
 	mask := uint64(len(p) - 1)
 	end := min(from+ownAhead, b.cachedHead+uint64(len(p)))

@@ -2,9 +2,8 @@ package ring
 
 import "github.com/nanoq/nq/codec"
 
-// Frame helpers over a power-of-two buffer addressed by free-running
-// positions (index = pos & (len(p)-1)). Frames are codec's: uvarint(len)‖
-// payload; what is ring-specific is only the wrap.
+// Frame helpers over a power-of-two buffer at free-running positions (index
+// = pos & (len(p)-1)): codec's frames, uvarint(len)‖payload, with the wrap.
 
 // bytesWrite writes uvarint(len(payload))‖payload at position pos.
 func bytesWrite(p []byte, pos uint64, payload []byte) {
@@ -46,9 +45,9 @@ func bytesFrameLen(p []byte, pos uint64) uint64 {
 	panic("ring: corrupt frame header") // only our own writes land here
 }
 
-// bytesSkip walks whole frames from pos until at least want bytes are
-// passed, and returns the position reached and the frames passed (with
-// want = to-pos, the number of frames in [pos, to)). The frames must exist.
+// bytesSkip walks whole frames from pos until at least want bytes are passed
+// and returns the position reached and the frames passed (want = to-pos: the
+// frames in [pos, to)). The frames must exist.
 func bytesSkip(p []byte, pos, want uint64) (next uint64, frames int) {
 	next = pos
 	for next-pos < want {

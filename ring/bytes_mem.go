@@ -113,11 +113,10 @@ func (b *Bytes) free(t uint64) bool {
 // Discard drops every frame not in flight and reports them (for loss
 // accounting when a stream closes); the consumer still writes out the
 // frames in flight, uncounted. Safe for concurrent use; it takes the
-// producers' lock, and while the consumer is inside Peek it yields until
-// that Peek has published the end of what it took: a few instructions when
-// everything fits, else a bounded walk over frame headers, never I/O. With
-// consumers taking turns (TryPeekBytes) that consumer may be another
-// goroutine, so an event loop calling Discard can yield to it.
+// producers' lock, and while the consumer (maybe another goroutine, see
+// TryPeekBytes) is inside Peek it yields until that Peek has published the
+// end of what it took: a few instructions when all fits, else a bounded
+// walk over frame headers, never I/O.
 func (b *Bytes) Discard() (d Dropped) {
 	t := b.lock()
 	defer b.unlock(t)
@@ -158,8 +157,7 @@ func (b *Bytes) Discard() (d Dropped) {
 	}
 }
 
-// Cap returns the size of the ring's buffer now: 0 while it holds none.
-// A snapshot; any goroutine; never blocks.
+// Cap returns the ring's buffer size now (0: none): a snapshot, any goroutine, never blocks.
 func (b *Bytes) Cap() int {
 	if bp := b.buf.Load(); bp != nil {
 		return len(*bp)

@@ -1,16 +1,14 @@
 package ring
 
-// TryPeekBytes takes whole frames from the head for one writev: at most
-// max bytes, or the first frame alone when it is larger than max (or max <=
-// 0). first and second are the readable bytes before and after the wrap
-// (second is empty unless they wrap); Frames counts them later. The bytes
-// stay valid and untouched by producers until Release. It takes nothing
-// when the ring is empty, and reports busy when another Peek is in flight
-// (not yet Released or given back by Unpeek). The in-flight bit, set by
-// CAS, passes the consumer role from one goroutine to the next, so several
-// may call TryPeekBytes; the one that took frames is the consumer until its
-// Release or Unpeek, and only it may call Frames, Release or Unpeek. After
-// a TryPeekBytes that took nothing (empty or busy), do not Release.
+// TryPeekBytes takes whole frames from the head for one writev: at most max
+// bytes, or the first frame alone when it is larger than max (or max <= 0).
+// first and second are the readable bytes before and after the wrap (second
+// is empty unless they wrap); Frames counts them later. The bytes stay valid
+// and untouched by producers until Release. It takes nothing when the ring
+// is empty, and reports busy while another Peek is in flight (not yet
+// Released or Unpeeked). Several goroutines may call it: the one that took
+// frames is the consumer until its Release or Unpeek, and only it may call
+// Frames, Release or Unpeek. After one that took nothing, do not Release.
 func (b *Bytes) TryPeekBytes(max int) (first, second []byte, busy bool) {
 	var h uint64
 	for {
@@ -27,11 +25,10 @@ func (b *Bytes) TryPeekBytes(max int) (first, second []byte, busy bool) {
 			break
 		}
 	}
-	// The consumer fields below belong to this goroutine from here on: the
-	// CAS above came after the previous holder's Release or Unpeek.
-	// Load tail before buf: a producer stores a new buf before any tail
-	// that needs it, and copies [h, tail) into it first, so the buffer
-	// loaded holds every byte of [h, t).
+	// The consumer fields belong to this goroutine now: the CAS came after
+	// the previous holder's Release or Unpeek. Tail before buf: a producer
+	// copies [h, tail) into a new buf and stores it before any tail that
+	// needs it, so the buffer loaded holds every byte of [h, t).
 	t := b.tail.Load() &^ tailLocked
 	p := *b.buf.Load()
 
@@ -67,9 +64,8 @@ func (b *Bytes) Peeked() (first, second []byte) {
 	return bytesSlices(*b.buf.Load(), b.peekStart, b.peekEnd)
 }
 
-// Frames returns the number of frames the last Peek took (0 if it took
-// none), counting them on the first call. Consumer only, before Release
-// (after it, 0).
+// Frames returns the number of frames the last Peek took (0 if none),
+// counting them on the first call. Consumer only, before Release (after: 0).
 func (b *Bytes) Frames() int {
 	if b.peekFrames < 0 {
 		// The current buffer holds the bytes in flight, even if a Put

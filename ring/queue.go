@@ -21,13 +21,8 @@ import (
 // is larger than the limit, the queue is closed, or Gets hold every lane it
 // could drop from (see Lane.Put). Budget freed by Gets and batches is given
 // back a chunk (up to 64 KiB) at a time, so a queue near its limit may drop
-// up to that much per lane early.
-//
-// Memory follows what is queued: a lane holds no buffer until its first
-// Put, grows a power-of-two buffer to keep at most three quarters in use
-// (up to the power of two at or above the limit), and Trim shrinks it when
-// a quarter or less is in use. Buffers a lane leaves go back to a pool up
-// to 1 MiB, larger ones to the GC, so a burst's big buffers do not stay pooled.
+// up to that much per lane early. Lane buffers grow and shrink (Trim) with
+// what is queued (docs/ring.md, Queue).
 //
 // Every frame Put is counted exactly once: returned by Get (io.ErrShortBuffer
 // included) or in the Dropped of exactly one Put, Publish or Close.
@@ -52,10 +47,9 @@ type Queue struct {
 	_       cacheLinePad
 	next    atomic.Uint32 // the lane whose turn it is (see tryGet)
 	_       cacheLinePad
-	// used is the record bytes in the lanes (claimed ones until their Get
-	// is done) plus the budget lanes have reserved and not yet spent; it
-	// never exceeds limit. Lanes reserve by CAS, chunk bytes at a time, and
-	// give back the rest at Publish; Get and drops subtract.
+	// used is the record bytes in the lanes (claimed ones until their Get is
+	// done) plus budget lanes reserved and not yet spent (docs/ring.md); it
+	// never exceeds limit.
 	used atomic.Int64
 	_    cacheLinePad
 }
@@ -119,23 +113,20 @@ func (q *Queue) Get(ctx context.Context, buf []byte) (n int, stream uint32, err 
 					return 0, 0, q.endErr
 				}
 			default:
-			}
-		}
-		if r == laneEmpty {
-			// Announce the wait, then look again: a Publish that came
-			// before it is seen by this look, a later one sees waiting
-			// and signals (sequentially consistent atomics).
-			q.waiting.Add(1)
-			if n, stream, r = q.tryGet(buf); r == laneEmpty {
-				select {
-				case <-q.ready:
-				case <-q.done:
-				case <-ctx.Done():
-					q.waiting.Add(-1)
-					return 0, 0, ctx.Err()
+				// Announce the wait, then look again: this look sees an earlier
+				// Publish, a later one sees waiting and signals (seq-cst atomics).
+				q.waiting.Add(1)
+				if n, stream, r = q.tryGet(buf); r == laneEmpty {
+					select {
+					case <-q.ready:
+					case <-q.done:
+					case <-ctx.Done():
+						q.waiting.Add(-1)
+						return 0, 0, ctx.Err()
+					}
 				}
+				q.waiting.Add(-1)
 			}
-			q.waiting.Add(-1)
 		}
 		switch r {
 		case laneTaken:
@@ -230,8 +221,7 @@ func (q *Queue) Close() (d Dropped) {
 }
 
 // reserve raises l's credit to at least rec bytes of budget, dropping the
-// oldest records while the queue is full. It fails when nothing can be
-// dropped (see dropOldest).
+// oldest records while the queue is full; it fails when none can be dropped.
 func (q *Queue) reserve(l *Lane, rec int64, d *Dropped) bool {
 	need := rec - l.credit
 	collected := false

@@ -24,10 +24,10 @@ type Lane struct {
 	q   *Queue
 	idx int // in q.lanes
 
-	// Consumer side. head is the oldest unclaimed position. The lock holder
-	// claims the records there, a batch at a time, with a CAS; the producer
-	// may CAS it forward past its own published records without the lock
-	// (drop oldest), since it alone writes the buffer. Never passes tail.
+	// Consumer side. head is the oldest unclaimed position, never past tail:
+	// the lock holder claims records there by CAS, a batch at a time; the
+	// producer CASes it past its own published records (drop oldest) without
+	// the lock, since it alone writes the buffer.
 	head atomic.Uint64
 	// free is laneLocked (held by a consumer) plus a position below which
 	// nobody reads the buffer: the producer may write up to free+len(buf).
@@ -43,8 +43,8 @@ type Lane struct {
 
 	// Written by the producer once per batch: the published end, and the
 	// buffer (len a power of two, index = pos & (len-1)). A Get loads tail,
-	// then buf: a buffer that replaced another holds the same bytes at the
-	// same positions from free up (resize), and an old one is left intact.
+	// then buf: a replacement holds the same bytes at the same positions
+	// from free up (resize), and an old one is left intact.
 	tail atomic.Uint64
 	buf  atomic.Pointer[[]byte]
 	_    cacheLinePad
@@ -138,20 +138,17 @@ func (l *Lane) makeRoom(rec uint64) bool {
 		l.room = lo + size
 		return true
 	}
+	if need > l.q.maxCap {
+		return false
+	}
 	size = max(size, laneMinCap)
 	for 4*need > 3*size {
 		size <<= 1
 	}
-	if size > l.q.maxCap {
-		if need > l.q.maxCap {
-			return false
-		}
-		size = l.q.maxCap
-	}
-	old := l.resize(lo, size)
-	// A Get that loaded old has held the lock since before resize stored
-	// the new buffer (a later one loads the new buffer), so old is pooled
-	// unless a Get holds the lane now; the GC takes it then.
+	old := l.resize(lo, min(size, l.q.maxCap))
+	// A Get that loaded old has held the lock since before resize stored the
+	// new buffer (later ones load the new one): pool old unless a Get holds
+	// the lane now; the GC takes it then.
 	if old != nil && len(*old) <= lanePooled && l.free.Load()&laneLocked == 0 {
 		bufpool.Put(old)
 	}

@@ -14,8 +14,7 @@ const (
 	laneBusy                    // another goroutine holds the lane's lock
 )
 
-// lock takes the consumers' lock without waiting and returns free's value
-// before.
+// lock takes the consumers' lock without waiting; f is free's value before.
 func (l *Lane) lock() (f uint64, ok bool) {
 	f = l.free.Load()
 	return f, f&laneLocked == 0 && l.free.CompareAndSwap(f, f|laneLocked)
@@ -107,8 +106,7 @@ func (l *Lane) claimBatch(mem []byte, t uint64) bool {
 	}
 }
 
-// collect gives the budget that takes freed and have not yet returned back
-// to Queue.used, unless a Get holds the lane.
+// collect gives Queue.used the budget takes freed, unless a Get holds the lane.
 func (l *Lane) collect() {
 	f, ok := l.lock()
 	if !ok {

@@ -1,6 +1,7 @@
 package sub
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"time"
@@ -46,19 +47,15 @@ type conn struct {
 // remote names the publisher in logs: the host a PROXY header named, else
 // the connection's remote address.
 func (c *conn) remote() string {
-	if c.proxied != "" {
-		return c.proxied
-	}
-	return c.rc.RemoteAddr().String()
+	return cmp.Or(c.proxied, c.rc.RemoteAddr().String())
 }
 
 // OnOpen registers the connection with its loop's idle sweep.
 func (c *conn) OnOpen(rc *reactor.Conn) {
 	c.rc = rc
 	c.opened = time.Now()
-	// The exact time, not the coarse clock: that clock lags by up to a
-	// tick (more when its goroutine runs late), and a stale start would
-	// let the sweep close an idle connection before KeepaliveTimeout.
+	// The exact time, not the coarse clock, which lags a tick or more: a stale
+	// start would let the sweep close an idle connection before KeepaliveTimeout.
 	c.lastSeen = c.opened.UnixNano()
 	c.openedAt = c.lastSeen
 	c.maxAge = c.s.opts.maxAge()
@@ -67,7 +64,7 @@ func (c *conn) OnOpen(rc *reactor.Conn) {
 		c.pendingSince = c.lastSeen // FrameTimeout bounds the wait for the header
 	}
 	c.s.open.Add(1)
-	c.s.loops[rc.Loop().Index()].add(c)
+	c.s.loops[rc.Loop().Index()].conns.Add(c)
 	if c.s.queue != nil {
 		c.lane = c.s.queue.Lane(rc.Loop().Index())
 	}
@@ -88,7 +85,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(*c.pending))
 	}
 	c.releasePending()
-	c.s.loops[rc.Loop().Index()].remove(c)
+	c.s.loops[rc.Loop().Index()].conns.Remove(c)
 	c.m.Closed(time.Since(c.opened))
 	c.peer.Close()
 	c.closed = true
@@ -135,9 +132,7 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 		}
 	}
 	if msgs > 0 {
-		// As the original's per-message read deadline: KeepaliveTimeout
-		// bounds the wait for each whole message, so a peer trickling a
-		// large frame (holding its partial buffer) is closed too.
+		// KeepaliveTimeout counts per whole message, as the original's deadline.
 		c.lastSeen = c.s.clock.Now()
 		c.m.Transferred(msgs, size)
 		c.peer.Transferred(msgs, size)

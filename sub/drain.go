@@ -1,6 +1,7 @@
 package sub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,9 +27,7 @@ import (
 // publisher finished, ctx.Err() when ctx cut the drain short, ErrClosed
 // after Close. A nil ctx is context.Background().
 func (s *Subscriber) Drain(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = cmp.Or(ctx, context.Background())
 	s.mu.Lock()
 	if s.closing || s.draining.Load() {
 		s.mu.Unlock()
@@ -60,14 +59,11 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 		}
 	}
 	endErr := fmt.Errorf("nanoq: subscriber %s drained: %w", s.addr, ErrClosed)
-	if cut != nil {
-		n := s.open.Load()
-		if n == 0 { // the last one closed as ctx ended
-			cut = nil
-		} else {
-			s.log.Warnf("drain of %s cut short: %d connections still open: %v", s.addr, n, cut)
-			endErr = fmt.Errorf("nanoq: subscriber %s: drain cut short: %w (%w)", s.addr, ErrClosed, cut)
-		}
+	if n := s.open.Load(); n == 0 {
+		cut = nil // the last one closed as ctx ended: not cut short
+	} else if cut != nil {
+		s.log.Warnf("drain of %s cut short: %d connections still open: %v", s.addr, n, cut)
+		endErr = fmt.Errorf("nanoq: subscriber %s: drain cut short: %w (%w)", s.addr, ErrClosed, cut)
 	}
 	if err := s.stop(endErr); err != nil && cut == nil {
 		return err
@@ -138,8 +134,7 @@ func (c *conn) startDrain(now int64) {
 	if c.draining || c.dead {
 		return
 	}
-	c.draining = true
-	c.drainSince = now
+	c.draining, c.drainSince = true, now
 	c.m.Count(metrics.DrainBegun)
 	c.rc.CloseWrite()
 }

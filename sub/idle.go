@@ -32,9 +32,6 @@ func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {
 	return ls
 }
 
-func (l *loopState) add(c *conn)    { l.conns.Add(c) }
-func (l *loopState) remove(c *conn) { l.conns.Remove(c) }
-
 // closeIdle runs on the loop: it closes connections silent for longer than
 // KeepaliveTimeout, and those inside a frame for longer than FrameTimeout.
 // A close removes the connection at once, which Set.Each allows.

@@ -103,7 +103,7 @@ func parseProxyV2(b []byte) (int, string, error) {
 // data, keeping what arrived of an incomplete one, and returns the bytes
 // after it. Loop only.
 func (c *conn) proxyHeader(data []byte) ([]byte, error) {
-	b, appended := data, 0
+	b, appended := data, len(data)
 	if len(c.proxyHdr) > 0 {
 		appended = min(len(data), maxProxyHeader)
 		c.proxyHdr = append(c.proxyHdr, data[:appended]...)
@@ -121,12 +121,7 @@ func (c *conn) proxyHeader(data []byte) ([]byte, error) {
 		}
 		return nil, nil
 	}
-	var rest []byte
-	if len(c.proxyHdr) > 0 { // b[n:] is the end of data[:appended]
-		rest = data[appended-(len(b)-n):]
-	} else {
-		rest = data[n:]
-	}
+	rest := data[appended-(len(b)-n):] // b[n:] is the end of data[:appended]
 	c.proxyWait, c.proxyHdr = false, nil
 	c.pendingSince = 0
 	if host != "" {
@@ -141,10 +136,9 @@ func (c *conn) proxyHeader(data []byte) ([]byte, error) {
 // collectors' locks, which an event loop must not) and posts the handle
 // back to c's loop. Loop only.
 func (s *Subscriber) proxyPeer(c *conn) {
-	if s.peers == nil {
-		return
+	if s.peers != nil {
+		s.proxyInbox.Push(c, &c.proxyNext)
 	}
-	s.proxyInbox.Push(c, &c.proxyNext)
 }
 
 // openProxyPeers opens the peers of the connections proxyPeer handed

@@ -1,6 +1,7 @@
 package sub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,10 +25,7 @@ func (s *Subscriber) Receive(ctx context.Context, buf []byte) (payload []byte, s
 	if s.queue == nil {
 		return nil, 0, ErrHandlerSet
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	n, id, err := s.queue.Get(ctx, buf)
+	n, id, err := s.queue.Get(cmp.Or(ctx, context.Background()), buf)
 	if err != nil {
 		if errors.Is(err, io.ErrShortBuffer) {
 			s.listenMetrics.Lost(metrics.ShortBuffer, 1, n)

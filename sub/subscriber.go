@@ -1,6 +1,7 @@
 package sub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,17 +54,11 @@ type Subscriber struct {
 	connGone  chan struct{} // capacity 1: signalled by OnClose while draining or when open drops to 0
 	// proxyInbox holds connections whose PROXY header named a publisher, for
 	// the timer goroutine to open its peer series (linked by conn.proxyNext).
-	proxyInbox ring.Stack[conn]
-	wg         sync.WaitGroup // the accepting and timer goroutines
-	// reportedQueue is the queue size last added to the buffered gauge:
-	// timer goroutine only, then Close.
-	reportedQueue int
-	// clock is a coarse nanosecond clock for idle tracking, advanced by the
-	// timer goroutine (atomic).
-	clock reactor.Clock
-	// pendingHeld is the capacity of every connection's partial-frame
-	// buffer, within opts.PendingBytes (atomic; the loops).
-	pendingHeld atomic.Int64
+	proxyInbox    ring.Stack[conn]
+	wg            sync.WaitGroup // the accepting and timer goroutines
+	reportedQueue int            // queue size last added to the buffered gauge: timer goroutine, then Close
+	clock         reactor.Clock  // coarse ns clock for idle tracking, advanced by the timer goroutine
+	pendingHeld   atomic.Int64   // all partial-frame buffers' capacity, within opts.PendingBytes (the loops)
 }
 
 // New returns a Subscriber for url (tcp://, tcp4://, tcp6:// or unix:///path).
@@ -144,9 +139,7 @@ func (s *Subscriber) Listen(ctx context.Context) error {
 	if err := s.Bind(); err != nil {
 		return err
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = cmp.Or(ctx, context.Background())
 	select {
 	case <-ctx.Done():
 		err := ctx.Err()

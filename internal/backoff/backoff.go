@@ -1,6 +1,7 @@
 package backoff
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -34,13 +35,7 @@ func (b *Backoff) Next() time.Duration {
 
 // ceiling returns min(Max, Min<<attempt) with defaults applied, at least 1.
 func (b *Backoff) ceiling() time.Duration {
-	lo, hi := b.Min, b.Max
-	if lo <= 0 {
-		lo = defaultMin
-	}
-	if hi <= 0 {
-		hi = defaultMax
-	}
+	lo, hi := cmp.Or(max(b.Min, 0), defaultMin), cmp.Or(max(b.Max, 0), defaultMax)
 	// lo<<attempt > hi without overflowing: shift hi right instead.
 	if b.attempt >= 63 || lo > hi>>b.attempt {
 		return hi

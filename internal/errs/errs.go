@@ -16,8 +16,7 @@ import (
 // queue or reactor. errors.Is matches it with net.ErrClosed too.
 var ErrClosed error = closedError{}
 
-// ErrInvalidOptions is wrapped by the constructors for an option out of
-// range.
+// ErrInvalidOptions is wrapped by the constructors for an option out of range.
 var ErrInvalidOptions = errors.New("nanoq: invalid options")
 
 type closedError struct{}

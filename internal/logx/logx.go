@@ -28,13 +28,8 @@ func New(printf func(format string, v ...any), l *slog.Logger) *Logger {
 
 // Enabled reports whether anything would be written at level.
 func (l *Logger) Enabled(level slog.Level) bool {
-	if l == nil {
-		return false
-	}
-	if l.printf != nil && level >= slog.LevelInfo {
-		return true
-	}
-	return l.slog != nil && l.slog.Enabled(context.Background(), level)
+	return l != nil && (l.printf != nil && level >= slog.LevelInfo ||
+		l.slog != nil && l.slog.Enabled(context.Background(), level))
 }
 
 // Logf logs at level.

@@ -46,8 +46,8 @@ func Samples(t testing.TB, g prometheus.Gatherer) []Sample {
 	return out
 }
 
-// Sum adds up the samples of the counter or gauge family name in reg,
-// keeping only those whose reason label is reason ("" keeps every sample).
+// Sum adds up the samples of counter or gauge family name in reg whose reason
+// label is reason ("" keeps every sample).
 func Sum(t testing.TB, reg *prometheus.Registry, name, reason string) float64 {
 	t.Helper()
 	return SumLabel(t, reg, name, "reason", reason)
@@ -71,11 +71,7 @@ func SumLabel(t testing.TB, reg *prometheus.Registry, name, label, value string)
 func WaitSum(t testing.TB, reg *prometheus.Registry, name, reason string, want float64) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got := Sum(t, reg, name, reason)
-		if got >= want {
-			return
-		}
+	for got := Sum(t, reg, name, reason); got < want; got = Sum(t, reg, name, reason) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s{reason=%q} = %v, want >= %v", name, reason, got, want)
 		}

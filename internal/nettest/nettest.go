@@ -1,7 +1,6 @@
-// Package nettest holds helpers for nanoQ's tests: loopback addresses with
-// ephemeral ports, unix socket paths in a temp dir, goleak options, Bind
-// for subscribers, metrics on a private registry and their samples, a
-// recording Handler and a paced publisher.
+// Package nettest holds helpers for nanoQ's tests: addresses, goleak options,
+// Bind for subscribers, metrics and their samples, a recording Handler and a
+// paced publisher.
 package nettest
 
 import (

@@ -18,8 +18,7 @@ type Recorder[K comparable] struct {
 	signal chan struct{}
 }
 
-// NewRecorder returns an empty Recorder whose Wait fails the test after
-// within.
+// NewRecorder returns an empty Recorder whose Wait fails the test after within.
 func NewRecorder[K comparable](within time.Duration) *Recorder[K] {
 	return &Recorder[K]{within: within, msgs: map[K][][]byte{}, signal: make(chan struct{}, 1)}
 }
