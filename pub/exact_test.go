@@ -174,8 +174,10 @@ func TestSubCloseUnderFlood(t *testing.T) {
 	// acknowledged by its kernel and discarded: nobody can count it. It is
 	// a few messages on a quiet machine; a loaded one can deschedule the
 	// loop there for a fraction of a millisecond of this flood (1,054
-	// messages once, on CI). Before, up to 19 % of the messages vanished.
-	slack := max(100, 0.01*float64(received.Load()))
+	// messages once, on CI; 2,113 over a 2,000 slack once, with other
+	// tests running beside it). Before, up to 19 % of the messages vanished:
+	// 3 % still catches that.
+	slack := max(100, 0.03*float64(received.Load()))
 	if runtime.GOOS == "linux" && hidden > math.Ceil(unacked/(size+1))+slack {
 		t.Fatalf("%v messages neither received nor counted, %v unacked bytes", hidden, unacked)
 	}
