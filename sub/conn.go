@@ -24,24 +24,23 @@ type conn struct {
 	rc           *reactor.Conn
 	lane         *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
 	full         ring.Dropped // frames the queue dropped during this traffic event
-	opened       time.Time
-	pending      *[]byte // a partial frame (header and what arrived of its payload); nil when none
-	held         int     // PendingBytes budget held for pending's buffer
-	pendingSince int64   // Subscriber.clock when the partial frame started
-	lastSeen     int64   // Subscriber.clock when the connection opened or a frame last completed
-	slot         int     // index in loopState.conns (SetIndex)
-	dead         bool    // bad input seen: ignore further data until OnClose
-	discarding   bool    // OnClose is reading what the kernel still held: count it, deliver nothing
-	discarded    ring.Dropped
-	openedAt     int64  // Subscriber.clock at OnOpen
-	maxAge       int64  // MaxConnectionAge, jittered; 0: none
-	draining     bool   // the write side is closed: waiting for the publisher to close its side
-	drainSince   int64  // Subscriber.clock when draining began
-	proxyWait    bool   // ProxyProtocol: the header has not arrived yet
-	proxyHdr     []byte // the part of the header that arrived, while proxyWait
-	proxied      string // the publisher host the PROXY header named ("": none)
-	closed       bool   // OnClose ran (for the peer hand-back task)
-	proxyNext    *conn  // Subscriber.proxyInbox link
+	pending      *[]byte      // a partial frame (header and what arrived of its payload); nil when none
+	held         int          // PendingBytes budget held for pending's buffer
+	pendingSince int64        // Subscriber.clock when the partial frame started
+	lastSeen     int64        // Subscriber.clock when the connection opened or a frame last completed
+	slot         int          // index in loopState.conns (SetIndex)
+	discarded    ring.Dropped // what OnClose read from the kernel while discarding
+	openedAt     int64        // UnixNano at OnOpen
+	maxAge       int64        // MaxConnectionAge, jittered; 0: none
+	drainSince   int64        // Subscriber.clock when draining began
+	proxyHdr     []byte       // the part of the PROXY header that arrived, while proxyWait
+	proxied      string       // the publisher host the PROXY header named ("": none)
+	proxyNext    *conn        // Subscriber.proxyInbox link
+	dead         bool         // bad input seen: ignore further data until OnClose
+	discarding   bool         // OnClose is reading what the kernel still held: count it, deliver nothing
+	draining     bool         // the write side is closed: waiting for the publisher to close its side
+	proxyWait    bool         // ProxyProtocol: the header has not arrived yet
+	closed       bool         // OnClose ran (for the peer hand-back task)
 }
 
 // remote names the publisher in logs: the host a PROXY header named, else
@@ -53,11 +52,10 @@ func (c *conn) remote() string {
 // OnOpen registers the connection with its loop's idle sweep.
 func (c *conn) OnOpen(rc *reactor.Conn) {
 	c.rc = rc
-	c.opened = time.Now()
 	// The exact time, not the coarse clock, which lags a tick or more: a stale
 	// start would let the sweep close an idle connection before KeepaliveTimeout.
-	c.lastSeen = c.opened.UnixNano()
-	c.openedAt = c.lastSeen
+	c.openedAt = time.Now().UnixNano()
+	c.lastSeen = c.openedAt
 	c.maxAge = c.s.opts.maxAge()
 	if c.s.opts.ProxyProtocol {
 		c.proxyWait = true
@@ -86,7 +84,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 	}
 	c.releasePending()
 	c.s.loops[rc.Loop().Index()].conns.Remove(c)
-	c.m.Closed(time.Since(c.opened))
+	c.m.Closed(time.Duration(time.Now().UnixNano() - c.openedAt))
 	c.peer.Close()
 	c.closed = true
 	if c.draining && errors.Is(err, io.EOF) {
