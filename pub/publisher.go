@@ -220,7 +220,7 @@ func (h *Stream) Buffered() int {
 	if s == nil || s.closing.Load() {
 		return 0
 	}
-	return s.ring.Len() + int(s.reactorHeld.Load())
+	return s.ring.Len() + int(s.reactorHeld.Load()+s.finishing.Load())
 }
 
 // Addr returns the destination address.

@@ -49,6 +49,7 @@ type stream struct {
 	owner       atomic.Int32 // ownDialer, ownLoop or ownNone
 	state       atomic.Int32 // stateDialing, stateOpen or stateBackoff
 	reactorHeld atomic.Int64 // the reactor's outbound bytes at the last look
+	finishing   atomic.Int64 // bytes an old connection's finisher still holds (link.finishHeld); any goroutine
 
 	// Dialer-owned (scheduler and workers, handed over by channel), and the
 	// connection's loop while it owns the stream.
@@ -66,12 +67,19 @@ type stream struct {
 
 // setReactorHeld records the reactor's outbound bytes, writing only on change
 // (the common case is 0 after 0) to keep the cache line shared, and leaves
-// the ring what MaxBuffer has beyond them.
+// the ring what MaxBuffer has beyond them (fitRing).
 func (s *stream) setReactorHeld(n int64) {
 	if s.reactorHeld.Load() != n {
 		s.reactorHeld.Store(n)
-		s.ring.SetLimit(ringLimit(s.p.opts, int(n)))
+		s.fitRing()
 	}
+}
+
+// fitRing leaves the ring what MaxBuffer has beyond the bytes the reactor
+// and a finisher hold. Any goroutine: when the loop and a finisher call it
+// at once, the limit may lag one of their changes until the next call.
+func (s *stream) fitRing() {
+	s.ring.SetLimit(ringLimit(s.p.opts, int(s.reactorHeld.Load()+s.finishing.Load())))
 }
 
 func newStream(p *Publisher, key any) *stream {

@@ -89,10 +89,13 @@ func (l *link) finishHeld(c *reactor.Conn) {
 	held := c.OutboundBuffered()
 	u := l.unsent
 	p.wg.Add(1)
-	key := l.s.key
+	s, key := l.s, l.s.key
+	s.finishing.Add(int64(held)) // MaxBuffer still bounds it: OnClose's setOB(0) keeps it out of the ring (fitRing)
 	ok := c.FinishHeld(p.quit, cmp.Or(p.opts.WriteTimeout, finishBound), func(written, unacked int) {
 		defer p.wg.Done()
 		defer p.finishing.Add(-1)
+		s.finishing.Add(-int64(held))
+		s.fitRing()
 		total := u.frames
 		f, b := u.progress(held - written)
 		if f > 0 {
@@ -106,6 +109,7 @@ func (l *link) finishHeld(c *reactor.Conn) {
 		}
 	})
 	if !ok {
+		s.finishing.Add(-int64(held))
 		p.finishing.Add(-1)
 		p.wg.Done()
 		return
