@@ -63,22 +63,20 @@ type SubOpts = sub.Options
 // Metrics holds nanoQ's Prometheus collectors.
 type Metrics = metrics.Metrics
 
-// Pub is the seed's publisher interface, unchanged: a user's mock or
-// wrapper of it keeps compiling. Publish buffers the payload and returns at
-// once: a nil error means the message was buffered, not delivered.
-// Messages of one streamKey travel over one connection, in order. The value
-// NewPub returns is a *Publisher, which also has Shutdown, Close, Stream
-// handles and Buffered.
+// Pub is the seed's publisher interface, unchanged: a user's mock or wrapper of
+// it keeps compiling. Publish buffers the payload and returns at once: a nil
+// error means the message was buffered, not delivered. Messages of one
+// streamKey travel over one connection, in order. The value NewPub returns is a
+// *Publisher, which also has Shutdown, Close, Stream handles and Buffered.
 type Pub interface {
 	Publish(ctx context.Context, payload []byte, streamKey any) error
 }
 
 // Sub is the seed's subscriber interface, unchanged. Listen binds and serves
-// until its ctx is done; Receive copies the next message into p (up to
-// cap(p)). After Listen's ctx ends, Receive returns the messages still
-// queued, then an error matching both ErrClosed and the ctx's error. The
-// value NewSub returns is a *Subscriber, which also has Bind, Addr, URL,
-// Drain and Close.
+// until its ctx is done; Receive copies the next message into p (up to cap(p)).
+// After Listen's ctx ends, Receive returns the messages still queued, then an
+// error matching both ErrClosed and the ctx's error. The value NewSub returns
+// is a *Subscriber, which also has Bind, Addr, URL, Drain and Close.
 type Sub interface {
 	Listen(ctx context.Context) error
 	Receive(ctx context.Context, p []byte) (payload []byte, stream StreamDescriptor, err error)
@@ -144,10 +142,9 @@ func NewSubscriber(url string, opts SubOpts) (*Subscriber, error) {
 	return sub.New(url, subDefaults(opts, nil))
 }
 
-// NewPub returns a Pub (a *Publisher) sending to url. It panics on a
-// malformed URL or invalid options, as the original did; NewPublisher
-// returns the error instead. m may be nil (no metrics) and is used unless
-// opts.Metrics is set.
+// NewPub returns a Pub (a *Publisher) sending to url. It panics on a malformed
+// URL or invalid options, as the original did; NewPublisher returns the error
+// instead. m may be nil (no metrics) and is used unless opts.Metrics is set.
 func NewPub(url string, opts PubOpts, m *Metrics) Pub {
 	return must(pub.New(url, pubDefaults(opts, m)))
 }

@@ -4,10 +4,9 @@
 // allocates and has no state: every function is safe for concurrent use.
 //
 // Each frame is the payload's length as an unsigned varint (what
-// encoding/binary.PutUvarint writes), then the payload; nothing else is on
-// the wire. Input is read as encoding/binary reads it, so streams
-// interoperate with the original nanoQ both ways. docs/wire.md has the
-// byte-level format.
+// encoding/binary.PutUvarint writes), then the payload; nothing else is on the
+// wire. Input is read as encoding/binary reads it, so streams interoperate with
+// the original nanoQ both ways. docs/wire.md has the byte-level format.
 //
 // # Parsing
 //

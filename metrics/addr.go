@@ -102,9 +102,8 @@ func (s *Addr) Transferred(n, bytes int) {
 	}
 }
 
-// Lost counts n messages of the given total payload bytes as lost for reason
-// r. n and bytes must not be negative; r must be below NumReasons, or Lost
-// panics.
+// Lost counts n messages of the given total payload bytes as lost for reason r.
+// n and bytes must not be negative; r must be below NumReasons, or Lost panics.
 func (s *Addr) Lost(r Reason, n, bytes int) {
 	if s == nil {
 		return

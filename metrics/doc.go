@@ -1,8 +1,7 @@
-// Package metrics holds nanoQ's Prometheus collectors: their names, labels
-// and registration, and cheap handles for the hot paths. The README's
-// Metrics section lists every family, label and loss reason, and says
-// which counts are exact and which are bounds; help.go holds the help
-// texts.
+// Package metrics holds nanoQ's Prometheus collectors: their names, labels and
+// registration, and cheap handles for the hot paths. The README's Metrics
+// section lists every family, label and loss reason, and says which counts are
+// exact and which are bounds; help.go holds the help texts.
 //
 // [New] registers the collectors on a caller's prometheus.Registerer
 // (registering twice on one registry reuses what is there); [Default] does

@@ -13,13 +13,12 @@ import (
 )
 
 // dialTCP connects to hostport (an IP literal and port), waiting for the
-// handshake in poll(2) on the calling goroutine's thread, looking at ctx
-// every dialPoll and giving up after timeout. Go's own dialer parks the
-// goroutine until the runtime's poller reports the connection writable,
-// which on a busy process can take milliseconds (the poller runs when a P
-// goes idle, and from sysmon every 10 ms); poll returns as soon as the
-// handshake completes. ok is false when hostport is not an IP literal: the
-// caller then uses net.Dialer.
+// handshake in poll(2) on the calling goroutine's thread, looking at ctx every
+// dialPoll and giving up after timeout. Go's own dialer parks the goroutine
+// until the runtime's poller reports the connection writable, which on a busy
+// process can take milliseconds (the poller runs when a P goes idle, and from
+// sysmon every 10 ms); poll returns as soon as the handshake completes. ok is
+// false when hostport is not an IP literal: the caller then uses net.Dialer.
 func dialTCP(ctx context.Context, network, hostport string, timeout time.Duration) (c net.Conn, ok bool, err error) {
 	ap, perr := netip.ParseAddrPort(hostport)
 	if perr != nil {

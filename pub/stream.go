@@ -123,12 +123,11 @@ func (s *stream) publish(payload []byte) bool {
 	return true
 }
 
-// close closes s in two steps: sealing the ring makes publishes refuse
-// (they retry on a fresh stream, the key being out of the table already) and
-// waits out a Put in progress; then closed tells the owner to finalize s,
-// counting what it could not send. Finalizing before the seal could empty the
-// ring under a Put in progress, losing its message uncounted. Idempotent; not
-// on a loop.
+// close closes s in two steps: sealing the ring makes publishes refuse (they
+// retry on a fresh stream, the key being out of the table already) and waits
+// out a Put in progress; then closed tells the owner to finalize s, counting
+// what it could not send. Finalizing before the seal could empty the ring under
+// a Put in progress, losing its message uncounted. Idempotent; not on a loop.
 func (s *stream) close() {
 	if !s.closing.CompareAndSwap(false, true) {
 		return

@@ -5,11 +5,10 @@ import (
 	"time"
 )
 
-// Clock is the coarse clock that publishers and subscribers read on their
-// hot paths instead of calling time.Now: a UnixNano time that Run, their
-// timer goroutine, advances once a period. It is behind the real time by
-// about a period, more when that goroutine runs late. Safe for concurrent
-// use.
+// Clock is the coarse clock that publishers and subscribers read on their hot
+// paths instead of calling time.Now: a UnixNano time that Run, their timer
+// goroutine, advances once a period. It is behind the real time by about a
+// period, more when that goroutine runs late. Safe for concurrent use.
 type Clock struct{ ns atomic.Int64 }
 
 // Set sets the clock to t.

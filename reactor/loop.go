@@ -11,10 +11,9 @@ import (
 // wakeByte is what Post writes to a loop's wake-up socket; the value is unused.
 var wakeByte = [1]byte{1}
 
-// Loop is one event loop. Post pushes tasks on a lock-free list and wakes
-// the loop through a socketpair only when the list was empty; docs/reactor.md
-// shows that no wake-up is missed and that Post never writes to a closed
-// descriptor.
+// Loop is one event loop. Post pushes tasks on a lock-free list and wakes the
+// loop through a socketpair only when the list was empty; docs/reactor.md shows
+// that no wake-up is missed and that Post never writes to a closed descriptor.
 type Loop struct {
 	// Immutable after Start returns:
 	index int

@@ -13,12 +13,11 @@ import (
 const laneLocked uint64 = 1 << 63
 
 // Lane is one producer's part of a Queue: a byte ring of records (header,
-// payload, padding) at 8-aligned free-running positions. Producer: Put,
-// Publish and Trim are called by one goroutine at a time (the lane's event
-// loop) and never wait for a Get. Consumers: the Queue's Get callers, one
-// at a time per lane under the lock bit in free, taken by CAS and never
-// waited for; other lanes' producers take it too to drop records, and
-// Close to discard them.
+// payload, padding) at 8-aligned free-running positions. Producer: Put, Publish
+// and Trim are called by one goroutine at a time (the lane's event loop) and
+// never wait for a Get. Consumers: the Queue's Get callers, one at a time per
+// lane under the lock bit in free, taken by CAS and never waited for; other
+// lanes' producers take it too to drop records, and Close to discard them.
 type Lane struct {
 	_   noCopy
 	q   *Queue

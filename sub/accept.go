@@ -16,11 +16,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acceptors is how many goroutines accept on a listener. Enrolling a
-// connection waits for its event loop to register it (a loop iteration:
-// milliseconds when the loops are busy), so with one accepting goroutine the
-// last publisher of a drained replica to reconnect would wait for all the
-// others' enrollments.
+// acceptors is how many goroutines accept on a listener. Enrolling a connection
+// waits for its event loop to register it (a loop iteration: milliseconds when
+// the loops are busy), so with one accepting goroutine the last publisher of a
+// drained replica to reconnect would wait for all the others' enrollments.
 const acceptors = 4
 
 // accept runs on each of the acceptors goroutines: it accepts connections

@@ -131,10 +131,9 @@ func (c *conn) proxyHeader(data []byte) ([]byte, error) {
 	return rest, nil
 }
 
-// proxyPeer hands c to the timer goroutine, which opens the per-peer
-// series of the host its PROXY header named (that may take the
-// collectors' locks, which an event loop must not) and posts the handle
-// back to c's loop. Loop only.
+// proxyPeer hands c to the timer goroutine, which opens the per-peer series of
+// the host its PROXY header named (that may take the collectors' locks, which
+// an event loop must not) and posts the handle back to c's loop. Loop only.
 func (s *Subscriber) proxyPeer(c *conn) {
 	if s.peers != nil {
 		s.proxyInbox.Push(c, &c.proxyNext)

@@ -160,8 +160,7 @@ func (s *Subscriber) Addr() net.Addr {
 }
 
 // URL returns the bound address as a nanoQ URL for publishers to dial
-// (tcp4://127.0.0.1:40123 with the real port, unix:///path), or "" before
-// Bind.
+// (tcp4://127.0.0.1:40123 with the real port, unix:///path), or "" before Bind.
 func (s *Subscriber) URL() string {
 	a := s.Addr()
 	if a == nil {

@@ -26,14 +26,13 @@ func (a Addr) String() string { return a.Host }
 
 // Parse parses a nanoQ URL. Every error wraps ErrBadURL.
 //
-// tcp, tcp4 and tcp6 require host:port: the host may be empty (all
-// interfaces), an IP literal (IPv6 in brackets; tcp4 refuses IPv6 and tcp6
-// IPv4) or a name; the port is a number up to 65535 (0: ephemeral). A
-// trailing "/" is allowed, any other path is not. For unix the socket path is
-// the host and path parts joined, so both unix:///var/run/nq.sock (absolute)
-// and unix://nq.sock (relative) work; percent-escapes are decoded. User info,
-// queries, fragments, opaque forms ("tcp:host:1") and other schemes are
-// refused.
+// tcp, tcp4 and tcp6 require host:port: the host may be empty (all interfaces),
+// an IP literal (IPv6 in brackets; tcp4 refuses IPv6 and tcp6 IPv4) or a name;
+// the port is a number up to 65535 (0: ephemeral). A trailing "/" is allowed,
+// any other path is not. For unix the socket path is the host and path parts
+// joined, so both unix:///var/run/nq.sock (absolute) and unix://nq.sock
+// (relative) work; percent-escapes are decoded. User info, queries, fragments,
+// opaque forms ("tcp:host:1") and other schemes are refused.
 func Parse(raw string) (Addr, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
