@@ -12,16 +12,20 @@ func TestClock(t *testing.T) {
 	if c.Now() != start.UnixNano() {
 		t.Fatalf("Now %d after Set(%d)", c.Now(), start.UnixNano())
 	}
-	quit, ticks := make(chan struct{}), make(chan time.Time)
+	type tick struct {
+		now   time.Time
+		clock int64 // c.Now() inside the callback: Run may advance it again once the callback returns
+	}
+	quit, ticks := make(chan struct{}), make(chan tick)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.Run(quit, time.Millisecond, func(now time.Time) { ticks <- now })
+		c.Run(quit, time.Millisecond, func(now time.Time) { ticks <- tick{now, c.Now()} })
 	}()
 	for range 3 {
-		now := <-ticks
-		if c.Now() != now.UnixNano() || !now.After(start) {
-			t.Fatalf("tick at %v: clock %d, started %v", now, c.Now(), start)
+		tk := <-ticks
+		if tk.clock != tk.now.UnixNano() || !tk.now.After(start) {
+			t.Fatalf("tick at %v: clock %d, started %v", tk.now, tk.clock, start)
 		}
 	}
 	close(quit)
