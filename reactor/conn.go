@@ -29,20 +29,13 @@ type Conn struct {
 	// The rest is loop only. open is true between OnOpen and OnClose: every
 	// method that touches gc checks it, so a closed Conn never reaches a
 	// descriptor that gnet may have handed to another connection.
-	open      bool
-	closing   bool   // during the handler's OnClose, descriptor still open (UnackedAtClose)
-	handed    uint64 // bytes Writev handed to gnet, over the connection's life
-	lingerFIN bool   // LingerFIN was called
-	// LingerFIN connections: shadow[shadowOff:] copies what gnet's outbound
-	// buffer holds as of the last look (see finish.go); shadowBad once it
-	// could not be kept; iov is Writev's copy of its argument's slice headers.
-	shadow    []byte
-	shadowOff int
-	shadowBad bool
-	iov       [][]byte
+	open    bool
+	closing bool // during the handler's OnClose, descriptor still open (UnackedAtClose)
 	// During OnClose: finishable says FinishHeld may take over the held
 	// output; finish is what it asked for.
 	finishable bool
+	handed     uint64       // bytes Writev handed to gnet, over the connection's life
+	linger     *lingerState // set by LingerFIN; nil otherwise (a subscriber's connections)
 	finish     *finishReq
 }
 
@@ -51,7 +44,23 @@ type Conn struct {
 // drop the last frames. It also keeps a copy of the output the reactor holds
 // for the connection, so that OnClose may have it written after all
 // (FinishHeld). Loop only, in OnOpen, before any Writev.
-func (c *Conn) LingerFIN() { c.lingerFIN = true }
+func (c *Conn) LingerFIN() {
+	if c.linger == nil {
+		c.linger = new(lingerState)
+	}
+}
+
+// lingerState is what a LingerFIN connection keeps: shadow[shadowOff:]
+// copies what gnet's outbound buffer holds as of the last look (see
+// finish.go); shadowBad once it could not be kept; iov is Writev's copy of
+// its argument's slice headers. Apart from the Conn, so that connections
+// without LingerFIN (a subscriber's, by the thousand) do not carry it.
+type lingerState struct {
+	shadow    []byte
+	shadowOff int
+	shadowBad bool
+	iov       [][]byte
+}
 
 // Loop returns the connection's event loop. Any goroutine.
 func (c *Conn) Loop() *Loop { return c.loop }
@@ -81,9 +90,10 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		return 0, ErrClosed
 	}
 	before := 0
-	if c.lingerFIN {
+	lg := c.linger
+	if lg != nil {
 		before = c.gc.OutboundBuffered()
-		c.iov = append(c.iov[:0], bufs...) // gnet may rewrite bufs' headers
+		lg.iov = append(lg.iov[:0], bufs...) // gnet may rewrite bufs' headers
 	}
 	n := 0
 	for len(bufs) > 0 {
@@ -92,19 +102,19 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		n += m
 		c.handed += uint64(m)
 		if err != nil {
-			clear(c.iov) // the connection is closed: no shadow to keep
+			lg.clearIOV() // the connection is closed: no shadow to keep
 			return n, fmt.Errorf("nanoq: reactor: writev: %w", err)
 		}
 		bufs = bufs[k:]
 		if len(bufs) > 0 && !c.open {
-			clear(c.iov)
+			lg.clearIOV()
 			return n, ErrClosed // gnet closes only with an error; be defensive
 		}
 	}
 	ob := c.gc.OutboundBuffered()
-	if c.lingerFIN {
-		c.keepShadow(c.iov, before, ob)
-		clear(c.iov)
+	if lg != nil {
+		lg.keepShadow(lg.iov, before, ob)
+		lg.clearIOV()
 	}
 	if c.direct != nil && ob > 0 {
 		c.direct.setOutput(true) // before the caller lets a DirectWriter in
@@ -127,8 +137,8 @@ func (c *Conn) OutboundBuffered() int {
 	if n == 0 && c.direct != nil {
 		c.direct.setOutput(false)
 	}
-	if c.lingerFIN {
-		c.trimShadow(n)
+	if c.linger != nil {
+		c.linger.trimShadow(n)
 	}
 	return n
 }

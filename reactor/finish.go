@@ -37,36 +37,44 @@ func (c *Conn) FinishHeld(quit <-chan struct{}, bound time.Duration, done func(w
 
 // keepShadow records the bytes of bufs that the last gnet Writev left in
 // its outbound buffer: ob minus before, the tail of bufs. Loop only.
-func (c *Conn) keepShadow(bufs [][]byte, before, ob int) {
-	c.trimShadow(before)
+func (lg *lingerState) keepShadow(bufs [][]byte, before, ob int) {
+	lg.trimShadow(before)
 	skip := before - ob // becomes the bytes of bufs the socket took
 	for _, b := range bufs {
 		skip += len(b)
 	}
 	if skip < 0 {
-		c.shadowBad = true // cannot happen: gnet holds only what it was given
+		lg.shadowBad = true // cannot happen: gnet holds only what it was given
 		return
 	}
 	for _, b := range bufs {
 		k := min(skip, len(b))
-		c.shadow = append(c.shadow, b[k:]...)
+		lg.shadow = append(lg.shadow, b[k:]...)
 		skip -= k
 	}
 }
 
 // trimShadow cuts the shadow to the last ob bytes, what gnet holds now, and
 // reports whether it covers them all. Loop only.
-func (c *Conn) trimShadow(ob int) bool {
-	c.shadowOff = max(c.shadowOff, len(c.shadow)-ob)
-	if c.shadowOff == len(c.shadow) {
-		c.shadowOff = 0
-		if cap(c.shadow) > maxIdleShadow {
-			c.shadow = nil
+func (lg *lingerState) trimShadow(ob int) bool {
+	lg.shadowOff = max(lg.shadowOff, len(lg.shadow)-ob)
+	if lg.shadowOff == len(lg.shadow) {
+		lg.shadowOff = 0
+		if cap(lg.shadow) > maxIdleShadow {
+			lg.shadow = nil
 		} else {
-			c.shadow = c.shadow[:0]
+			lg.shadow = lg.shadow[:0]
 		}
 	}
-	return !c.shadowBad && len(c.shadow)-c.shadowOff == ob
+	return !lg.shadowBad && len(lg.shadow)-lg.shadowOff == ob
+}
+
+// clearIOV drops the iov copy's references to the caller's buffers; a nil
+// lg (no LingerFIN) has none.
+func (lg *lingerState) clearIOV() {
+	if lg != nil {
+		clear(lg.iov)
+	}
 }
 
 // maxIdleShadow is the most shadow capacity a connection keeps while gnet

@@ -5,7 +5,7 @@ import "testing"
 // TestShadow: the shadow follows what gnet holds, the tail of what Writev
 // was given, as gnet drains it.
 func TestShadow(t *testing.T) {
-	c := &Conn{lingerFIN: true}
+	c := &lingerState{}
 	check := func(want string) {
 		t.Helper()
 		if got := string(c.shadow[c.shadowOff:]); got != want {

@@ -109,10 +109,11 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 		took += c.direct.written.Load()
 	}
 	var kernel uint64 // kernelTook's count now, for startFinish
-	if eof && c.lingerFIN && ob > 0 && c.trimShadow(ob) {
+	lg := c.linger
+	if eof && lg != nil && ob > 0 && lg.trimShadow(ob) {
 		kernel, c.finishable = kernelTook(fd)
 	}
-	if eof && c.lingerFIN && !c.finishable {
+	if eof && lg != nil && !c.finishable {
 		lingerFIN(fd)
 	}
 	if ob > 0 && !c.finishable {
@@ -128,12 +129,14 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if c.finishable {
 		c.finishable = false
 		if c.finish != nil {
-			c.startFinish(fd, c.shadow[c.shadowOff:], kernel, took)
+			c.startFinish(fd, lg.shadow[lg.shadowOff:], kernel, took)
 		} else {
 			lingerFIN(fd)
 			shutWrite(e.r, c, fd, err)
 		}
 	}
-	c.shadow, c.shadowOff = nil, 0
+	if lg != nil {
+		lg.shadow, lg.shadowOff = nil, 0
+	}
 	return gnet.None
 }

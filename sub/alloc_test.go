@@ -36,7 +36,7 @@ func TestHandlerPathAllocs(t *testing.T) {
 
 func TestReceivePathAllocs(t *testing.T) {
 	s := &Subscriber{opts: Options{MaxPayload: 1 << 20}, queue: ring.NewQueue(1<<20, 1)}
-	c := &conn{s: s, lane: s.queue.Lane(0)}
+	c := &conn{s: s, lane: s.queue.Lane(0), ls: &loopState{}}
 	buf := frames(100, 100)
 	out := make([]byte, 4096)
 	ctx := context.Background()

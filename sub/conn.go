@@ -1,7 +1,6 @@
 package sub
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"time"
@@ -22,31 +21,31 @@ type conn struct {
 	peer *metrics.Peer // nil without per-peer metrics
 
 	rc           *reactor.Conn
-	lane         *ring.Lane   // the receive queue's lane of this loop; nil with a Handler
-	full         ring.Dropped // frames the queue dropped during this traffic event
-	pending      *[]byte      // a partial frame (header and what arrived of its payload); nil when none
-	held         int          // PendingBytes budget held for pending's buffer
-	pendingSince int64        // Subscriber.clock when the partial frame started
-	lastSeen     int64        // Subscriber.clock when the connection opened or a frame last completed
-	slot         int          // index in loopState.conns (SetIndex)
-	discarded    ring.Dropped // what OnClose read from the kernel while discarding
-	openedAt     int64        // UnixNano at OnOpen
-	maxAge       int64        // MaxConnectionAge, jittered; 0: none
-	drainSince   int64        // Subscriber.clock when draining began
-	proxyHdr     []byte       // the part of the PROXY header that arrived, while proxyWait
-	proxied      string       // the publisher host the PROXY header named ("": none)
-	proxyNext    *conn        // Subscriber.proxyInbox link
-	dead         bool         // bad input seen: ignore further data until OnClose
-	discarding   bool         // OnClose is reading what the kernel still held: count it, deliver nothing
-	draining     bool         // the write side is closed: waiting for the publisher to close its side
-	proxyWait    bool         // ProxyProtocol: the header has not arrived yet
-	closed       bool         // OnClose ran (for the peer hand-back task)
+	ls           *loopState  // the loop's state (set in OnOpen)
+	lane         *ring.Lane  // the receive queue's lane of this loop; nil with a Handler
+	pending      *[]byte     // a partial frame (header and what arrived of its payload); nil when none
+	held         int         // PendingBytes budget held for pending's buffer
+	pendingSince int64       // Subscriber.clock when the partial frame started
+	lastSeen     int64       // Subscriber.clock when the connection opened or a frame last completed
+	slot         int         // index in loopState.conns (SetIndex)
+	openedAt     int64       // UnixNano at OnOpen
+	maxAge       int64       // MaxConnectionAge, jittered; 0: none
+	drainSince   int64       // Subscriber.clock when draining began
+	proxy        *proxyState // ProxyProtocol only, from the first data on
+	dead         bool        // bad input seen: ignore further data until OnClose
+	discarding   bool        // OnClose is reading what the kernel still held: count it, deliver nothing
+	draining     bool        // the write side is closed: waiting for the publisher to close its side
+	proxyWait    bool        // ProxyProtocol: the header has not arrived yet
+	closed       bool        // OnClose ran (for the peer hand-back task)
 }
 
 // remote names the publisher in logs: the host a PROXY header named, else
 // the connection's remote address.
 func (c *conn) remote() string {
-	return cmp.Or(c.proxied, c.rc.RemoteAddr().String())
+	if c.proxy != nil && c.proxy.host != "" {
+		return c.proxy.host
+	}
+	return c.rc.RemoteAddr().String()
 }
 
 // OnOpen registers the connection with its loop's idle sweep.
@@ -62,7 +61,8 @@ func (c *conn) OnOpen(rc *reactor.Conn) {
 		c.pendingSince = c.lastSeen // FrameTimeout bounds the wait for the header
 	}
 	c.s.open.Add(1)
-	c.s.loops[rc.Loop().Index()].conns.Add(c)
+	c.ls = c.s.loops[rc.Loop().Index()]
+	c.ls.conns.Add(c)
 	if c.s.queue != nil {
 		c.lane = c.s.queue.Lane(rc.Loop().Index())
 	}
@@ -83,7 +83,7 @@ func (c *conn) OnClose(rc *reactor.Conn, err error) {
 		c.s.log.Debugf("stream %d: closed inside a frame (%d bytes received)", c.desc, len(*c.pending))
 	}
 	c.releasePending()
-	c.s.loops[rc.Loop().Index()].conns.Remove(c)
+	c.ls.conns.Remove(c)
 	c.m.Closed(time.Duration(time.Now().UnixNano() - c.openedAt))
 	c.peer.Close()
 	c.closed = true
@@ -122,9 +122,9 @@ func (c *conn) OnData(rc *reactor.Conn, data []byte) {
 		// One publication per traffic event: Receive callers see the
 		// batch at once, and share no cache line with the loop per frame.
 		d := c.lane.Publish()
-		d.Frames += c.full.Frames
-		d.Bytes += c.full.Bytes
-		c.full = ring.Dropped{}
+		d.Frames += c.ls.full.Frames
+		d.Bytes += c.ls.full.Bytes
+		c.ls.full = ring.Dropped{}
 		if d.Frames > 0 {
 			c.s.listenMetrics.Lost(metrics.QueueFull, d.Frames, d.Bytes)
 		}
@@ -205,10 +205,11 @@ func (c *conn) fill(data []byte, max int) (rest []byte, done bool, err error) {
 // discardRest counts the frames the kernel still held for the connection
 // as lost, leaving a trailing partial frame in pending. OnClose only.
 func (c *conn) discardRest(rc *reactor.Conn) {
-	ls := c.s.loops[rc.Loop().Index()]
+	ls := c.ls
 	if ls.scratch == nil {
 		ls.scratch = make([]byte, 64<<10)
 	}
+	ls.discarded = ring.Dropped{}
 	c.discarding = true
 	var ferr error
 	rc.ReadRest(ls.scratch, func(b []byte) {
@@ -217,7 +218,7 @@ func (c *conn) discardRest(rc *reactor.Conn) {
 		}
 	})
 	c.discarding = false
-	if d := c.discarded; d.Frames > 0 {
+	if d := ls.discarded; d.Frames > 0 {
 		c.m.Lost(metrics.Disconnected, d.Frames, d.Bytes)
 	}
 	if ferr != nil {
@@ -229,8 +230,8 @@ func (c *conn) discardRest(rc *reactor.Conn) {
 func (c *conn) deliver(p []byte) {
 	s := c.s
 	if c.discarding {
-		c.discarded.Frames++
-		c.discarded.Bytes += len(p)
+		c.ls.discarded.Frames++
+		c.ls.discarded.Bytes += len(p)
 		return
 	}
 	if s.handler != nil {
@@ -238,8 +239,8 @@ func (c *conn) deliver(p []byte) {
 		return
 	}
 	if d := c.lane.Put(uint32(c.desc), p); d.Frames > 0 {
-		c.full.Frames += d.Frames
-		c.full.Bytes += d.Bytes
+		c.ls.full.Frames += d.Frames
+		c.ls.full.Bytes += d.Bytes
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/reactor"
+	"github.com/nanoq/nq/ring"
 )
 
 // loopState is the subscriber's registry of the connections on one event
@@ -20,6 +21,10 @@ type loopState struct {
 	// scratch receives what a closing connection's kernel still held
 	// (conn.discardRest); allocated on the first such close.
 	scratch []byte
+	// The connection being served: frames the receive queue dropped during
+	// its traffic event (OnData), and what discardRest read and dropped.
+	// Here rather than in each conn, of which there are thousands.
+	full, discarded ring.Dropped
 }
 
 func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {

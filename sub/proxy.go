@@ -99,15 +99,26 @@ func parseProxyV2(b []byte) (int, string, error) {
 	return size, "", nil // AF_UNSPEC or a unix address: no host to name
 }
 
+// proxyState is what a ProxyProtocol connection keeps of its header.
+type proxyState struct {
+	hdr  []byte // the part of the PROXY header that arrived, while proxyWait
+	host string // the publisher host the header named ("": none)
+	next *conn  // Subscriber.proxyInbox link
+}
+
 // proxyHeader takes the PROXY header from the start of the connection's
 // data, keeping what arrived of an incomplete one, and returns the bytes
 // after it. Loop only.
 func (c *conn) proxyHeader(data []byte) ([]byte, error) {
+	if c.proxy == nil {
+		c.proxy = new(proxyState)
+	}
+	ps := c.proxy
 	b, appended := data, len(data)
-	if len(c.proxyHdr) > 0 {
+	if len(ps.hdr) > 0 {
 		appended = min(len(data), maxProxyHeader)
-		c.proxyHdr = append(c.proxyHdr, data[:appended]...)
-		b = c.proxyHdr
+		ps.hdr = append(ps.hdr, data[:appended]...)
+		b = ps.hdr
 	}
 	n, host, err := parseProxy(b)
 	switch {
@@ -116,16 +127,16 @@ func (c *conn) proxyHeader(data []byte) ([]byte, error) {
 	case n == 0 && len(b) >= maxProxyHeader:
 		return nil, errProxyHeader
 	case n == 0:
-		if len(c.proxyHdr) == 0 {
-			c.proxyHdr = append(make([]byte, 0, 128), data...)
+		if len(ps.hdr) == 0 {
+			ps.hdr = append(make([]byte, 0, 128), data...)
 		}
 		return nil, nil
 	}
 	rest := data[appended-(len(b)-n):] // b[n:] is the end of data[:appended]
-	c.proxyWait, c.proxyHdr = false, nil
+	c.proxyWait, ps.hdr = false, nil
 	c.pendingSince = 0
 	if host != "" {
-		c.proxied = host
+		ps.host = host
 		c.s.proxyPeer(c)
 	}
 	return rest, nil
@@ -136,15 +147,15 @@ func (c *conn) proxyHeader(data []byte) ([]byte, error) {
 // an event loop must not) and posts the handle back to c's loop. Loop only.
 func (s *Subscriber) proxyPeer(c *conn) {
 	if s.peers != nil {
-		s.proxyInbox.Push(c, &c.proxyNext)
+		s.proxyInbox.Push(c, &c.proxy.next)
 	}
 }
 
 // openProxyPeers opens the peers of the connections proxyPeer handed
 // over. Timer goroutine only.
 func (s *Subscriber) openProxyPeers() {
-	for c := s.proxyInbox.Take(); c != nil; c = c.proxyNext { // c is per iteration
-		p := s.peers.Open(c.proxied)
+	for c := s.proxyInbox.Take(); c != nil; c = c.proxy.next { // c is per iteration
+		p := s.peers.Open(c.proxy.host)
 		c.rc.Loop().Post(reactor.NewTask(func() {
 			if c.closed {
 				p.Close()

@@ -53,7 +53,7 @@ type Subscriber struct {
 	open      atomic.Int64  // connections between OnOpen and OnClose
 	connGone  chan struct{} // capacity 1: signalled by OnClose while draining or when open drops to 0
 	// proxyInbox holds connections whose PROXY header named a publisher, for
-	// the timer goroutine to open its peer series (linked by conn.proxyNext).
+	// the timer goroutine to open its peer series (linked by proxyState.next).
 	proxyInbox    ring.Stack[conn]
 	wg            sync.WaitGroup // the accepting and timer goroutines
 	reportedQueue int            // queue size last added to the buffered gauge: timer goroutine, then Close
