@@ -5,6 +5,7 @@
 #
 #   bench/rolling.sh                                   # 1,000 streams, 200 k msgs/s, 12 s, every 2 s
 #   bench/rolling.sh -streams 300 -rate 50000 -duration 6s -every 1s
+#   bench/rolling.sh -streams 30 -rate 50000 -duration 8s -every 2s -warm 1s
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$(mktemp -d)"

@@ -1,8 +1,11 @@
 // Command rolling measures a rolling restart of nanoQ subscribers, with
 // every side in its own process: one nqbench publisher paced over many
 // streams, and a chain of nqbench subscribers on one address
-// (SO_REUSEPORT), each replaced every -every: the successor binds, then
-// the old one gets SIGTERM and drains. It prints what was published,
+// (SO_REUSEPORT), each replaced every -every: the successor binds, runs
+// ready for -warm (a Kubernetes rolling update waits for the new pod's
+// readiness before it stops an old one; 0: the successor is still starting
+// when its predecessor drains, on the same two cores), then the old one gets
+// SIGTERM and drains. It prints what was published,
 // delivered and counted lost, and the worst latency percentiles over the
 // subscribers (each one's covers its hand-overs).
 //
@@ -94,6 +97,7 @@ func run(args []string, out io.Writer) error {
 	size := fs.String("size", "100", "payload bytes")
 	duration := fs.Duration("duration", 12*time.Second, "how long the publisher publishes")
 	every := fs.Duration("every", 2*time.Second, "a subscriber is replaced this often")
+	warm := fs.Duration("warm", 0, "how long a successor runs, ready, before its predecessor drains")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,6 +136,7 @@ func run(args []string, out io.Writer) error {
 			if _, err := next.waitReady(); err != nil {
 				return err
 			}
+			time.Sleep(*warm)
 			cur.cmd.Process.Signal(syscall.SIGTERM) // drains: its streams go to next
 			r, err := cur.result()
 			if err != nil {
