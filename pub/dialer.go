@@ -19,7 +19,6 @@ const (
 	dialWorkers     = 4
 	maxDialWorkers  = 256
 	spareWorkerIdle = time.Second
-	maxAsyncEnrolls = 256 // enrollments in flight off the workers (see dial)
 )
 
 // dialer connects streams off the publishing goroutines and the event loops
@@ -38,9 +37,8 @@ type dialer struct {
 	ready  []*stream // due, waiting for a free worker; scheduler goroutine only
 	nd     net.Dialer
 
-	workers   atomic.Int32 // running worker goroutines
-	idle      atomic.Int32 // of those, waiting for work
-	enrolling atomic.Int32 // enrollments on goroutines of their own
+	workers atomic.Int32 // running worker goroutines
+	idle    atomic.Int32 // of those, waiting for work
 }
 
 func newDialer(p *Publisher) *dialer {
@@ -228,47 +226,20 @@ func (d *dialer) dial(s *stream) {
 			nc.Close()
 		}
 	}
-	if err != nil {
-		d.failed(s, hostport, err)
-		return
+	if err == nil {
+		// On success OnOpen has run and the loop owns s: do not touch it.
+		enroll := p.r.EnrollDirect
+		if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
+			enroll = p.r.Enroll
+		}
+		l := newLink(s)
+		if p.addr.Net != "unix" {
+			l.target = p.m.Target(nc.RemoteAddr().String())
+		}
+		if _, err = enroll(nc, l); err == nil {
+			return
+		}
 	}
-	// Enrolling waits for a loop to register the connection, often longer
-	// than the dial: off the worker, so that a hand-over of many streams at
-	// once dials them without queueing behind each other's enrollments.
-	if d.enrolling.Add(1) <= maxAsyncEnrolls {
-		p.wg.Add(1) // safe: this worker is counted
-		go func() {
-			defer p.wg.Done()
-			defer d.enrolling.Add(-1)
-			d.enroll(s, nc, hostport)
-		}()
-		return
-	}
-	d.enrolling.Add(-1)
-	d.enroll(s, nc, hostport)
-}
-
-// enroll moves the connection nc of s into the reactor. On success OnOpen
-// has run and the loop owns s: do not touch it afterwards.
-func (d *dialer) enroll(s *stream, nc net.Conn, hostport string) {
-	p := d.p
-	enroll := p.r.EnrollDirect
-	if p.opts.NoDirectWrite || p.opts.FlushFrequency > 0 {
-		enroll = p.r.Enroll
-	}
-	l := newLink(s)
-	if p.addr.Net != "unix" {
-		l.target = p.m.Target(nc.RemoteAddr().String())
-	}
-	if _, err := enroll(nc, l); err != nil {
-		d.failed(s, hostport, err)
-	}
-}
-
-// failed hands s back to the scheduler for a backoff after a failed dial or
-// enrollment.
-func (d *dialer) failed(s *stream, hostport string, err error) {
-	p := d.p
 	s.dialing.Store(false)
 	p.m.Count(metrics.DialFailed)
 	if s.closed.Load() {

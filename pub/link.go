@@ -3,7 +3,6 @@ package pub
 import (
 	"errors"
 	"io"
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -155,10 +154,6 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s.owner.Store(ownDialer)
 	if drained {
 		s.p.dialer.dialNow(s)
-		// A busy loop goes from epoll_wait to its handlers and back without
-		// entering Go's scheduler, so the worker just woken would wait for a
-		// P, 2.5 ms (median) in a rolling restart; yielding runs it now.
-		runtime.Gosched()
 		return
 	}
 	s.p.dialer.request(s)
