@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 
@@ -44,17 +45,12 @@ type Conn struct {
 // drop the last frames. It also keeps a copy of the output the reactor holds
 // for the connection, so that OnClose may have it written after all
 // (FinishHeld). Loop only, in OnOpen, before any Writev.
-func (c *Conn) LingerFIN() {
-	if c.linger == nil {
-		c.linger = new(lingerState)
-	}
-}
+func (c *Conn) LingerFIN() { c.linger = cmp.Or(c.linger, new(lingerState)) }
 
-// lingerState is what a LingerFIN connection keeps: shadow[shadowOff:]
-// copies what gnet's outbound buffer holds as of the last look (see
-// finish.go); shadowBad once it could not be kept; iov is Writev's copy of
-// its argument's slice headers. Apart from the Conn, so that connections
-// without LingerFIN (a subscriber's, by the thousand) do not carry it.
+// lingerState is what only LingerFIN connections keep (not a subscriber's):
+// shadow[shadowOff:] copies what gnet's outbound buffer holds as of the last
+// look (finish.go), shadowBad once it could not; iov is Writev's copy of its
+// argument's slice headers.
 type lingerState struct {
 	shadow    []byte
 	shadowOff int
@@ -94,6 +90,7 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	if lg != nil {
 		before = c.gc.OutboundBuffered()
 		lg.iov = append(lg.iov[:0], bufs...) // gnet may rewrite bufs' headers
+		defer clear(lg.iov)                  // keep no reference to the caller's buffers
 	}
 	n := 0
 	for len(bufs) > 0 {
@@ -102,19 +99,16 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		n += m
 		c.handed += uint64(m)
 		if err != nil {
-			lg.clearIOV() // the connection is closed: no shadow to keep
 			return n, fmt.Errorf("nanoq: reactor: writev: %w", err)
 		}
 		bufs = bufs[k:]
 		if len(bufs) > 0 && !c.open {
-			lg.clearIOV()
 			return n, ErrClosed // gnet closes only with an error; be defensive
 		}
 	}
 	ob := c.gc.OutboundBuffered()
 	if lg != nil {
 		lg.keepShadow(lg.iov, before, ob)
-		lg.clearIOV()
 	}
 	if c.direct != nil && ob > 0 {
 		c.direct.setOutput(true) // before the caller lets a DirectWriter in

@@ -14,29 +14,10 @@
 // Log lines, gnet's included, go to Config.Logger (silent when nil): nothing
 // is printed to stdout or stderr, and gnet's Fatalf never exits the process.
 //
-// # Concurrency contract
-//
-//   - Reactor methods (Start, NumLoops, Loop, Enroll, Close) are safe for
-//     concurrent use, but Enroll and Close must not be called from an event
-//     loop: Enroll waits for a loop to run OnOpen, Close waits for every loop
-//     to exit.
-//   - Loop.Index and Loop.Post are safe from any goroutine, including loops.
-//   - Handler methods run on the connection's loop and must not block.
-//   - Conn.Loop, Conn.RemoteAddr and Conn.DirectWriter are safe from any
-//     goroutine. Every other Conn method must be called on the
-//     connection's loop (from a Handler method or a Task posted to
-//     Conn.Loop()).
-//   - Loop.Idle and Task.Pending are snapshots, safe from any goroutine.
-//   - A DirectWriter (EnrollDirect) writes to a connection's socket from any
-//     goroutine, between Begin and Finish, on a duplicate descriptor; the
-//     caller keeps its writes apart from the loop's (see DirectWriter).
-//
-// # Safety against descriptor reuse
-//
-// gnet's synchronous writes do not check that a connection is still open:
-// once its descriptor number is reused, they reach another peer. Conn keeps
-// its own open flag (set before OnOpen, cleared before OnClose), checked by
-// every Conn method, so a stale Conn never touches a descriptor again. A
-// DirectWriter's duplicate closes only once the connection has closed and no
-// direct write is in progress, so its number is never reused under a writer.
+// Each method's comment says where it may be called: Reactor's methods
+// from any goroutine but a loop (Enroll and Close wait for loops), a
+// Conn's on its loop unless marked "any goroutine", Handler methods on the
+// connection's loop, never blocking. docs/reactor.md has the design: how
+// loops wake, close, finish held output, and why a stale Conn never reaches
+// a reused descriptor.
 package reactor

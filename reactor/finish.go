@@ -69,14 +69,6 @@ func (lg *lingerState) trimShadow(ob int) bool {
 	return !lg.shadowBad && len(lg.shadow)-lg.shadowOff == ob
 }
 
-// clearIOV drops the iov copy's references to the caller's buffers; a nil
-// lg (no LingerFIN) has none.
-func (lg *lingerState) clearIOV() {
-	if lg != nil {
-		clear(lg.iov)
-	}
-}
-
 // maxIdleShadow is the most shadow capacity a connection keeps while gnet
 // holds nothing for it.
 const maxIdleShadow = 64 << 10

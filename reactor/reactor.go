@@ -214,7 +214,8 @@ func (r *Reactor) enroll(nc net.Conn, c *Conn) error {
 
 // Close closes every connection (each gets OnClose with a nil error), stops
 // the loops and returns once their goroutines are done. Idempotent: later
-// calls return the first call's result. Pending tasks are dropped.
+// calls return the first call's result. Pending tasks are dropped. Calling
+// it from an event loop deadlocks.
 func (r *Reactor) Close() error {
 	r.closeOnce.Do(func() {
 		for _, l := range r.loops {

@@ -42,8 +42,8 @@ type conn struct {
 // remote names the publisher in logs: the host a PROXY header named, else
 // the connection's remote address.
 func (c *conn) remote() string {
-	if c.proxy != nil && c.proxy.host != "" {
-		return c.proxy.host
+	if p := c.proxy; p != nil && p.host != "" {
+		return p.host
 	}
 	return c.rc.RemoteAddr().String()
 }

@@ -21,9 +21,8 @@ type loopState struct {
 	// scratch receives what a closing connection's kernel still held
 	// (conn.discardRest); allocated on the first such close.
 	scratch []byte
-	// The connection being served: frames the receive queue dropped during
-	// its traffic event (OnData), and what discardRest read and dropped.
-	// Here rather than in each conn, of which there are thousands.
+	// Per traffic event, not per conn: frames the queue dropped (OnData) and
+	// what discardRest dropped.
 	full, discarded ring.Dropped
 }
 

@@ -2,6 +2,7 @@ package sub
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"net/netip"
@@ -110,9 +111,7 @@ type proxyState struct {
 // data, keeping what arrived of an incomplete one, and returns the bytes
 // after it. Loop only.
 func (c *conn) proxyHeader(data []byte) ([]byte, error) {
-	if c.proxy == nil {
-		c.proxy = new(proxyState)
-	}
+	c.proxy = cmp.Or(c.proxy, new(proxyState))
 	ps := c.proxy
 	b, appended := data, len(data)
 	if len(ps.hdr) > 0 {
