@@ -14,10 +14,10 @@
 // Log lines, gnet's included, go to Config.Logger (silent when nil): nothing
 // is printed to stdout or stderr, and gnet's Fatalf never exits the process.
 //
-// Each method's comment says where it may be called: Reactor's methods
-// from any goroutine but a loop (Enroll and Close wait for loops), a
-// Conn's on its loop unless marked "any goroutine", Handler methods on the
-// connection's loop, never blocking. docs/reactor.md has the design: how
+// Reactor's and Loop's methods may be called from any goroutine, but
+// Enroll and Close not from a loop (they wait for loops); a Conn's only on
+// its loop unless marked "any goroutine"; Handler methods run on the
+// connection's loop and must not block. docs/reactor.md has the design: how
 // loops wake, close, finish held output, and why a stale Conn never reaches
 // a reused descriptor.
 package reactor

@@ -2,7 +2,6 @@ package sub
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"errors"
 	"net/netip"
@@ -111,7 +110,9 @@ type proxyState struct {
 // data, keeping what arrived of an incomplete one, and returns the bytes
 // after it. Loop only.
 func (c *conn) proxyHeader(data []byte) ([]byte, error) {
-	c.proxy = cmp.Or(c.proxy, new(proxyState))
+	if c.proxy == nil { // the header may come in several pieces
+		c.proxy = new(proxyState)
+	}
 	ps := c.proxy
 	b, appended := data, len(data)
 	if len(ps.hdr) > 0 {

@@ -7,7 +7,8 @@
 // when its predecessor drains, on the same two cores), then the old one gets
 // SIGTERM and drains. It prints what was published,
 // delivered and counted lost, and the worst latency percentiles over the
-// subscribers (each one's covers its hand-overs).
+// subscribers (each one's covers its hand-overs), and the median over the
+// successors' p99.9: each successor's histogram starts with its hand-over.
 //
 //	go build -o /tmp/nqbench ./bench/cmd/nqbench
 //	go run ./bench/cmd/rolling -nqbench /tmp/nqbench
@@ -24,6 +25,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -179,5 +181,16 @@ func run(args []string, out io.Writer) error {
 		*streams, *rate, *duration, *every, replaced)
 	fmt.Fprintf(out, "published %d, delivered %d (%.6f), counted lost %v\n", pr.Published, received, float64(received)/float64(max(pr.Published, 1)), lost)
 	fmt.Fprintf(out, "latency µs, worst over the subscribers: p99 %.0f, p99.9 %.0f, max %.0f\n", worst.P99, worst.P999, worst.Max)
+	// Each successor's histogram covers one hand-over (it starts with it).
+	var per []float64
+	for _, s := range subs[1:] {
+		if s.Received > 0 {
+			per = append(per, s.LatencyUS.P999)
+		}
+	}
+	if len(per) > 0 {
+		slices.Sort(per)
+		fmt.Fprintf(out, "latency µs per hand-over (each successor's p99.9, %d): median %.0f, worst %.0f\n", len(per), per[len(per)/2], per[len(per)-1])
+	}
 	return nil
 }
