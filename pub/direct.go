@@ -38,7 +38,7 @@ func (l *link) writeDirect() bool {
 		return false // the loop comes anyway, or batches this stream
 	}
 	s, ls := l.s, l.ls
-	if !ls.directAllowed(int64(time.Since(s.p.epoch))) {
+	if !ls.directAllowed(s.p.since()) {
 		return false
 	}
 	dw := l.direct

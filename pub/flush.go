@@ -119,7 +119,7 @@ func (l *link) flushNow() {
 		_, err := c.Writev(bufs)
 		l.ls.iov = [2][]byte{} // keep no reference into the ring: it may be freed while idle
 		if l.direct != nil {
-			l.ls.wroteAt.Store(int64(time.Since(s.p.epoch))) // see directIdle
+			l.ls.wroteAt.Store(s.p.since()) // see directIdle
 		}
 		frames := s.ring.Frames() // after the write: the headers are in this core's cache now
 		if b := frames > 1; b != l.batching.Load() {
@@ -139,12 +139,16 @@ func (l *link) flushNow() {
 		// if the connection closes first (OnClose).
 		ob := c.OutboundBuffered()
 		if ob > 0 {
+			if l.unsent == nil { // once per link: an idle one never needs it
+				l.unsent = new(unsent)
+			}
 			l.unsent.track(first, second, ob)
 			l.setOB(ob) // lowers the ring's limit before Release frees room in it
 		}
 		l.congested = ob > 0
 		s.ring.Release()
-		s.p.m.Transferred(frames-l.unsent.frames, n-l.unsent.bytes)
+		uf, ub := l.unsent.held()
+		s.p.m.Transferred(frames-uf, n-ub)
 		if ob > 0 {
 			l.block(ob)
 			return
@@ -166,7 +170,7 @@ func (l *link) block(ob int) {
 		return
 	}
 	l.blocked = true
-	l.blockedSince = time.Now()
+	l.blockedSince = l.s.p.since()
 	l.lastOB = ob
 	l.ls.blocked = append(l.ls.blocked, l)
 	l.ls.recheck()
@@ -209,15 +213,15 @@ func (ls *loopState) retryBlocked() {
 		ls.delay = minRetry
 		return
 	}
-	now := time.Now()
-	wt := ls.p.opts.WriteTimeout
+	now := ls.p.since()
+	wt := int64(ls.p.opts.WriteTimeout)
 	progress := false
 	still := ls.blocked[:0]
 	unblocked, expired := ls.unblocked[:0], ls.expired[:0]
 	for _, s := range ls.blocked {
 		ob := s.conn.OutboundBuffered()
 		s.setOB(ob)
-		if ob < s.unsent.ob {
+		if s.unsent != nil && ob < s.unsent.ob {
 			if f, b := s.unsent.progress(ob); f > 0 {
 				s.s.p.m.Transferred(f, b) // gnet wrote their last bytes
 			}
@@ -232,7 +236,7 @@ func (ls *loopState) retryBlocked() {
 			s.lastOB = ob
 			s.blockedSince = now
 			progress = true
-		case wt > 0 && now.Sub(s.blockedSince) > wt:
+		case wt > 0 && now-s.blockedSince > wt:
 			expired = append(expired, s)
 		}
 		still = append(still, s)

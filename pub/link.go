@@ -23,7 +23,6 @@ const handOverAfter = 100 * time.Millisecond
 type link struct {
 	s      *stream               // read-only
 	flush  *reactor.Task         // flushNow; read-only
-	closer *reactor.Task         // close the connection; read-only
 	ls     *loopState            // set in OnOpen, read-only afterwards
 	target *metrics.Gauge        // streams connected to the dialed address; set before Enroll
 	direct *reactor.DirectWriter // set in OnOpen, read-only afterwards; nil: no direct writes
@@ -38,10 +37,10 @@ type link struct {
 	batching atomic.Bool
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
-	opened       time.Time
-	unsent       unsent // frames with bytes in the reactor's outbound buffer, not yet counted sent
+	opened       int64         // ns since Publisher.epoch (int64s, not time.Time: 32 B less per idle stream)
+	unsent       *unsent       // frames with bytes in the reactor's outbound buffer, not yet counted sent; nil until a writev first leaves some
 	blocked      bool
-	blockedSince time.Time
+	blockedSince int64 // ns since Publisher.epoch
 	lastOB       int
 	obCharged    int  // outbound bytes charged to the memory budget
 	congested    bool // the last writev left bytes in the reactor (see pressureBatch)
@@ -51,7 +50,6 @@ type link struct {
 func newLink(s *stream) *link {
 	l := &link{s: s}
 	l.flush = reactor.NewTask(l.flushNow)
-	l.closer = reactor.NewTask(l.closeConn)
 	return l
 }
 
@@ -70,7 +68,7 @@ func (l *link) OnOpen(c *reactor.Conn) {
 	l.conn = c
 	l.direct = c.DirectWriter()
 	c.LingerFIN() // a subscriber's FIN (draining) may come through a proxy
-	l.opened = time.Now()
+	l.opened = s.p.since()
 	l.ls = s.p.loops[c.Loop().Index()]
 	l.ls.conns.Add(l)
 	l.target.Inc()
@@ -97,7 +95,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	s := l.s
 	// Before the state says backoff: Shutdown's drain must see a hand-over
 	// that may finish held frames as busy (finishHeld settles this).
-	mayFinish := errors.Is(err, io.EOF) && l.unsent.frames > 0
+	mayFinish := errors.Is(err, io.EOF) && l.unsent.pending()
 	if mayFinish {
 		s.p.finishing.Add(1)
 	}
@@ -110,7 +108,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		l.settlePartial(first, second, done)
 		s.ring.Release()
 	}
-	if u := &l.unsent; u.frames > 0 {
+	if u := l.unsent; u.pending() {
 		// What gnet wrote since the last look counts as sent; the rest
 		// never reaches the socket (see reactor.Conn.Close).
 		if f, b := u.progress(c.OutboundBuffered()); f > 0 {
@@ -120,12 +118,12 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 	if mayFinish {
 		l.finishHeld(c)
 	}
-	if err != nil || l.unsent.frames > 0 || s.ring.Len() > 0 {
+	if err != nil || l.unsent.pending() || s.ring.Len() > 0 { // finishHeld took l.unsent
 		// Not a graceful drain: what the kernel took and the subscriber
 		// has not acknowledged was counted sent and may never arrive.
 		s.p.m.Unacked(c.UnackedAtClose())
 	}
-	if u := &l.unsent; u.frames > 0 { // never counted as sent: see flushNow
+	if u := l.unsent; u.pending() { // never counted as sent: see flushNow
 		s.p.lost(metrics.Disconnected, u.frames, u.bytes)
 		u.reset()
 	}
@@ -135,7 +133,7 @@ func (l *link) OnClose(c *reactor.Conn, err error) {
 		s.finalize()
 		return
 	}
-	lived := time.Since(l.opened)
+	lived := time.Duration(s.p.since() - l.opened)
 	drained := errors.Is(err, io.EOF) && lived > handOverAfter
 	switch {
 	case drained:

@@ -11,7 +11,10 @@ import (
 // An idle connected stream gives its ring back and keeps no reference into
 // it: the heap per idle stream stays a small constant. (The link's iovec
 // used to keep every freed ring reachable: 2,460 B per stream instead of
-// about 1,950 B, this process's accepted ends included.)
+// about 1,950 B, this process's accepted ends included. Timestamps as
+// int64, the unsent tracker and LingerFIN's shadow allocated only when the
+// reactor first holds output, and no per-link close task took it from
+// about 2,100 to 1,800 B.)
 func TestIdleStreamHeap(t *testing.T) {
 	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
 	go func() { // hold the accepted ends open; rawListener closes them
@@ -51,7 +54,7 @@ func TestIdleStreamHeap(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	perStream := (int64(m1.HeapAlloc) - int64(m0.HeapAlloc)) / n
 	t.Logf("heap per idle stream: %d B (gnet's connection and the accepted end included)", perStream)
-	if perStream > 2300 {
-		t.Fatalf("heap per idle stream %d B, want <= 2300", perStream)
+	if perStream > 1950 {
+		t.Fatalf("heap per idle stream %d B, want <= 1950", perStream)
 	}
 }

@@ -53,7 +53,7 @@ type Publisher struct {
 	unsent    atomic.Int64  // messages lost since Shutdown began (see lost)
 	finishing atomic.Int64  // hand-overs whose old connection still writes held frames (finishHeld)
 	clock     reactor.Clock // advanced by the timer goroutine
-	epoch     time.Time     // read-only: monotonic origin for direct-write spacing
+	epoch     time.Time     // read-only: the monotonic origin of since
 
 	reported int // buffered bytes last reported: timer goroutine, then Shutdown
 	wg       sync.WaitGroup
@@ -222,6 +222,10 @@ func (h *Stream) Buffered() int {
 	}
 	return s.ring.Len() + int(s.reactorHeld.Load()+s.finishing.Load())
 }
+
+// since returns the nanoseconds since p's creation, monotonic: the
+// timestamps that streams and links keep.
+func (p *Publisher) since() int64 { return int64(time.Since(p.epoch)) }
 
 // Addr returns the destination address.
 func (p *Publisher) Addr() net.Addr { return p.addr }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nanoq/nq/internal/backoff"
 	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
 	"github.com/nanoq/nq/ring"
 )
 
@@ -43,7 +44,7 @@ type stream struct {
 	closed  atomic.Bool          // no publisher is inside any more: the owner finalizes
 	key     any
 	keyHash uint64 // keyHash(key), for spreading over resolved addresses
-	opened  time.Time
+	opened  int64  // ns since Publisher.epoch
 
 	// Atomic; the loop and the dialer.
 	owner       atomic.Int32 // ownDialer, ownLoop or ownNone
@@ -56,7 +57,7 @@ type stream struct {
 	dialNext   *stream     // dialer inbox link
 	dialQueued atomic.Bool // in the dialer inbox
 	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
-	due        time.Time
+	due        int64       // ns since Publisher.epoch
 	heapIndex  int
 	dials      int
 	bo         backoff.Backoff // the zero value: 50 ms growing to 5 s
@@ -88,7 +89,7 @@ func newStream(p *Publisher, key any) *stream {
 		key:     key,
 		keyHash: keyHash(key),
 		ring:    ring.NewBytesIn(ringLimit(p.opts, 0), p.budget),
-		opened:  time.Now(),
+		opened:  p.since(),
 	}
 	s.lastPub.Store(p.clock.Now())
 	return s
@@ -136,7 +137,7 @@ func (s *stream) close() {
 	s.ring.Seal()
 	s.closed.Store(true)
 	if l := s.link.Load(); l != nil {
-		l.ls.loop.Post(l.closer)
+		l.ls.loop.Post(reactor.NewTask(l.closeConn)) // once per stream: not kept in the link
 	}
 	s.p.dialer.request(s) // wakes the dialer if it owns s
 }
@@ -153,6 +154,6 @@ func (s *stream) finalize() {
 	}
 	s.ring.Free()
 	s.ring.Leave()
-	s.p.m.Closed(time.Since(s.opened))
+	s.p.m.Closed(time.Duration(s.p.since() - s.opened))
 	s.p.streamGone()
 }

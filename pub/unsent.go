@@ -25,6 +25,17 @@ type unsent struct {
 	ob            int    // the reactor's outbound bytes at the last look
 }
 
+// pending reports whether any frames are tracked; u may be nil.
+func (u *unsent) pending() bool { return u != nil && u.frames > 0 }
+
+// held returns the frames tracked and their encoded bytes; u may be nil.
+func (u *unsent) held() (frames, bytes int) {
+	if u == nil {
+		return 0, 0
+	}
+	return u.frames, u.bytes
+}
+
 // track records the frames of the batch first‖second touched by the last
 // ob bytes, which the reactor kept after a writev. ob > 0, and nothing is
 // tracked yet.
@@ -114,7 +125,7 @@ func (l *link) finishHeld(c *reactor.Conn) {
 		p.wg.Done()
 		return
 	}
-	l.unsent = unsent{}
+	l.unsent = nil // u is the finisher's now
 }
 
 // finishBound is how long a hand-over's held frames may make no progress

@@ -1,7 +1,6 @@
 package reactor
 
 import (
-	"cmp"
 	"fmt"
 	"net"
 
@@ -35,8 +34,9 @@ type Conn struct {
 	// During OnClose: finishable says FinishHeld may take over the held
 	// output; finish is what it asked for.
 	finishable bool
+	lingers    bool         // LingerFIN ran
 	handed     uint64       // bytes Writev handed to gnet, over the connection's life
-	linger     *lingerState // set by LingerFIN; nil otherwise (a subscriber's connections)
+	linger     *lingerState // LingerFIN: allocated when gnet first holds output; nil before and otherwise
 	finish     *finishReq
 }
 
@@ -45,17 +45,15 @@ type Conn struct {
 // drop the last frames. It also keeps a copy of the output the reactor holds
 // for the connection, so that OnClose may have it written after all
 // (FinishHeld). Loop only, in OnOpen, before any Writev.
-func (c *Conn) LingerFIN() { c.linger = cmp.Or(c.linger, new(lingerState)) }
+func (c *Conn) LingerFIN() { c.lingers = true }
 
 // lingerState is what only LingerFIN connections keep (not a subscriber's):
 // shadow[shadowOff:] copies what gnet's outbound buffer holds as of the last
-// look (finish.go), shadowBad once it could not; iov is Writev's copy of its
-// argument's slice headers.
+// look (finish.go), shadowBad once it could not.
 type lingerState struct {
 	shadow    []byte
 	shadowOff int
 	shadowBad bool
-	iov       [][]byte
 }
 
 // Loop returns the connection's event loop. Any goroutine.
@@ -86,11 +84,11 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		return 0, ErrClosed
 	}
 	before := 0
-	lg := c.linger
-	if lg != nil {
+	var small [4][]byte // a publisher's batch is 1 or 2 slices: no allocation
+	iov := small[:0]
+	if c.lingers {
 		before = c.gc.OutboundBuffered()
-		lg.iov = append(lg.iov[:0], bufs...) // gnet may rewrite bufs' headers
-		defer clear(lg.iov)                  // keep no reference to the caller's buffers
+		iov = append(iov, bufs...) // gnet may rewrite bufs' headers
 	}
 	n := 0
 	for len(bufs) > 0 {
@@ -107,8 +105,11 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		}
 	}
 	ob := c.gc.OutboundBuffered()
-	if lg != nil {
-		lg.keepShadow(lg.iov, before, ob)
+	if c.lingers && (ob > 0 || c.linger != nil) {
+		if c.linger == nil { // gnet holds output first now (an idle connection never does)
+			c.linger = &lingerState{shadowBad: before > 0} // cannot be bad: only Writev gives gnet bytes
+		}
+		c.linger.keepShadow(iov, before, ob)
 	}
 	if c.direct != nil && ob > 0 {
 		c.direct.setOutput(true) // before the caller lets a DirectWriter in

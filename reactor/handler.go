@@ -113,7 +113,7 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if eof && lg != nil && ob > 0 && lg.trimShadow(ob) {
 		kernel, c.finishable = kernelTook(fd)
 	}
-	if eof && lg != nil && !c.finishable {
+	if eof && c.lingers && !c.finishable {
 		lingerFIN(fd)
 	}
 	if ob > 0 && !c.finishable {

@@ -43,7 +43,11 @@ type Result struct {
 	IdleCPUCores    float64 `json:"idle_cpu_cores"`     // idle mode: CPU seconds / idle window
 	PeakRSSKiB      int64   `json:"peak_rss_kib"`       // VmHWM
 	RSSPerStreamKiB float64 `json:"rss_per_stream_kib"` // idle mode: RSS growth per stream
-	Goroutines      int     `json:"goroutines"`         // at the end of the traffic
+	// Idle mode: live heap growth per stream (runtime.MemStats.HeapAlloc
+	// and HeapObjects), the part of RSSPerStreamKiB that is Go objects.
+	HeapPerStreamB   float64 `json:"heap_per_stream_b,omitempty"`
+	ObjectsPerStream float64 `json:"objects_per_stream,omitempty"`
+	Goroutines       int     `json:"goroutines"` // at the end of the traffic
 
 	WindowS       float64 `json:"window_s,omitempty"`       // first to last arrival
 	CPUS          float64 `json:"cpu_s,omitempty"`          // user+sys CPU seconds of the measured part
@@ -117,7 +121,7 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 		row("wake-ups", "%.0f/s (voluntary context switches)", r.WakeupsPerS)
 	}
 	if r.IdleS > 0 {
-		row("idle", "%.4f cores over %.1f s, %.2f KiB RSS per stream", r.IdleCPUCores, r.IdleS, r.RSSPerStreamKiB)
+		row("idle", "%.4f cores over %.1f s, %.2f KiB RSS per stream (live heap %.0f B in %.1f objects)", r.IdleCPUCores, r.IdleS, r.RSSPerStreamKiB, r.HeapPerStreamB, r.ObjectsPerStream)
 	}
 	row("peak rss", "%d KiB", r.PeakRSSKiB)
 	if r.OutageS > 0 {

@@ -15,14 +15,26 @@ import (
 // silent for o.Idle, measuring the CPU used over that window and, at its
 // end, the resident memory the idle streams hold.
 
-// settledRSS returns VmRSS after collections that give free memory back, so
-// the difference of two readings tracks live memory. Two collections, since
-// a sync.Pool keeps what it held through one (pooled buffers are shared
-// capacity, not memory of any one stream).
-func settledRSS() int64 {
+// settled is VmRSS and the live heap after collections that give free
+// memory back, so the difference of two readings tracks live memory. Two
+// collections, since a sync.Pool keeps what it held through one (pooled
+// buffers are shared capacity, not memory of any one stream).
+type settled struct{ rssKiB, heap, objects int64 }
+
+func settle() settled {
 	runtime.GC()
 	debug.FreeOSMemory()
-	return harness.RSSKiB()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return settled{harness.RSSKiB(), int64(m.HeapAlloc), int64(m.HeapObjects)}
+}
+
+// perStream records the growth from s0 to now, per stream, in res.
+func (s0 settled) perStream(res *harness.Result, streams int) {
+	s1, n := settle(), float64(streams)
+	res.RSSPerStreamKiB = float64(s1.rssKiB-s0.rssKiB) / n
+	res.HeapPerStreamB = float64(s1.heap-s0.heap) / n
+	res.ObjectsPerStream = float64(s1.objects-s0.objects) / n
 }
 
 // idleWindow measures the CPU cores used while sleeping through o.Idle.
@@ -42,14 +54,14 @@ func idleWindow(ctx context.Context, o *Options, res *harness.Result) {
 // idleBoth runs idle mode with both sides in this process.
 func idleBoth(ctx context.Context, o *Options, s *Sub, p *Pub) (*harness.Result, error) {
 	res := o.baseResult()
-	rss0 := settledRSS()
+	s0 := settle()
 	res.Published, res.PublishErrors = p.PublishOne(&o.Config)
 	waitFor(ctx, o.Duration+noTrafficPad, func() bool {
 		msgs, _, _ := s.Rec.Snapshot()
 		return msgs+total(p.Lost())+total(s.Lost()) >= res.Published
 	})
 	idleWindow(ctx, o, res)
-	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
+	s0.perStream(res, o.Streams)
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
 	}
@@ -66,11 +78,11 @@ func idleBoth(ctx context.Context, o *Options, s *Sub, p *Pub) (*harness.Result,
 // every message was written to a socket.
 func idlePub(ctx context.Context, o *Options, p *Pub) (*harness.Result, error) {
 	res := o.baseResult()
-	rss0 := settledRSS()
+	s0 := settle()
 	res.Published, res.PublishErrors = p.PublishOne(&o.Config)
 	waitFor(ctx, o.Duration+noTrafficPad, func() bool { return p.Written()+total(p.Lost()) >= res.Published })
 	idleWindow(ctx, o, res)
-	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
+	s0.perStream(res, o.Streams)
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
 	}
@@ -83,14 +95,14 @@ func idlePub(ctx context.Context, o *Options, p *Pub) (*harness.Result, error) {
 // one message per stream has arrived.
 func idleSub(ctx context.Context, o *Options, s *Sub, ready func(string)) (*harness.Result, error) {
 	res := o.baseResult()
-	rss0 := settledRSS()
+	s0 := settle()
 	ready(s.URL())
 	waitFor(ctx, o.Duration+noTrafficPad, func() bool {
 		msgs, _, _ := s.Rec.Snapshot()
 		return msgs >= int64(o.Streams)
 	})
 	idleWindow(ctx, o, res)
-	res.RSSPerStreamKiB = float64(settledRSS()-rss0) / float64(o.Streams)
+	s0.perStream(res, o.Streams)
 	if err := s.Close(); err != nil {
 		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
 	}
