@@ -61,8 +61,10 @@ func (l *loopState) closeIdle() {
 		default:
 			return
 		}
-		c.dead = true
-		c.rc.Close() // OnClose counts a cut frame
+		// Not dead: OnClose first reads what the kernel holds (the loop may
+		// run this before a read event it has already been woken for),
+		// counting its frames lost and a cut one truncated.
+		c.rc.Close()
 	})
 }
 
