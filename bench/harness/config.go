@@ -63,7 +63,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long the publisher publishes")
 	fs.Float64Var(&c.Rate, "rate", 0, "total msgs/s over all streams, paced; 0 = as fast as possible")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as one JSON line on stdout")
-	fs.DurationVar(&c.Idle, "idle", 0, "idle mode: open the streams, send one message each, then stay silent this long")
+	fs.DurationVar(&c.Idle, "idle", 0, "idle mode: open the streams, send one message each, then stay silent this long (with -role pub or sub, then connected as long again, for the other process to measure)")
 	fs.StringVar(&c.Hist, "hist", "", "write the subscriber's latency histogram to this file (HdrHistogram percentile distribution, ms)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile to this file at the end")

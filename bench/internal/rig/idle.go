@@ -51,6 +51,18 @@ func idleWindow(ctx context.Context, o *Options, res *harness.Result) {
 	res.Goroutines = runtime.NumGoroutine()
 }
 
+// hold keeps a one-role process's connections open for another o.Idle after
+// its measurement, so that the other process, measuring as late, still
+// finds every stream connected.
+func hold(ctx context.Context, o *Options) {
+	t := time.NewTimer(o.Idle)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
 // idleBoth runs idle mode with both sides in this process.
 func idleBoth(ctx context.Context, o *Options, s *Sub, p *Pub) (*harness.Result, error) {
 	res := o.baseResult()
@@ -83,6 +95,7 @@ func idlePub(ctx context.Context, o *Options, p *Pub) (*harness.Result, error) {
 	waitFor(ctx, o.Duration+noTrafficPad, func() bool { return p.Written()+total(p.Lost()) >= res.Published })
 	idleWindow(ctx, o, res)
 	s0.perStream(res, o.Streams)
+	hold(ctx, o)
 	if err := p.Shutdown(shutdownBound); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("nanoq: bench: publisher shutdown: %w", err)
 	}
@@ -103,6 +116,7 @@ func idleSub(ctx context.Context, o *Options, s *Sub, ready func(string)) (*harn
 	})
 	idleWindow(ctx, o, res)
 	s0.perStream(res, o.Streams)
+	hold(ctx, o)
 	if err := s.Close(); err != nil {
 		return nil, fmt.Errorf("nanoq: bench: subscriber close: %w", err)
 	}

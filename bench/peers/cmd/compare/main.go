@@ -138,7 +138,7 @@ func run(c *config) error {
 			}
 			budget := c.duration
 			if r.kind == kindIdle {
-				budget += c.idle
+				budget += 2 * c.idle // nqbench holds its connections as long again after measuring
 			}
 			fmt.Fprintf(os.Stderr, "compare: %-8s %-6s ... ", r.id, t.name)
 			t0 := time.Now()
