@@ -159,7 +159,7 @@ func (d *dialer) take(s *stream, now int64) {
 	}
 	if s.closed.Load() {
 		if s.inHeap {
-			heap.Remove(&d.sched, s.heapIndex)
+			heap.Remove(&d.sched, int(s.heapIndex))
 			s.inHeap = false
 		}
 		s.finalize()
@@ -278,12 +278,12 @@ func (h dialHeap) Len() int           { return len(h) }
 func (h dialHeap) Less(i, j int) bool { return h[i].due < h[j].due }
 func (h dialHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].heapIndex = i
-	h[j].heapIndex = j
+	h[i].heapIndex = int32(i)
+	h[j].heapIndex = int32(j)
 }
 func (h *dialHeap) Push(x any) {
 	s := x.(*stream)
-	s.heapIndex = len(*h)
+	s.heapIndex = int32(len(*h))
 	*h = append(*h, s)
 }
 func (h *dialHeap) Pop() any {

@@ -91,13 +91,13 @@ type Bytes struct {
 	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight
 	owned      uint64  // positions below this were written ahead by claimLines
 	sealed     bool    // Seal ran: Put refuses
+	left       bool    // Leave ran: nothing is charged to budget any more (beside sealed: 240 B, not 256)
 	retired    *[]byte // a buffer replaced while a Peek was in flight; pooled once none is
 
 	// Memory budget (NewBytesIn). budget is read-only; the rest is guarded
 	// by the lock, except links, guarded by each budget's mu.
 	budget  *Budget
 	charged uint64        // buffer bytes charged to budget: the buffer's size, or 0
-	left    bool          // Leave ran: nothing is charged any more
 	links   [2]budgetLink // place in the class lists of budget (0: root, 1: child), see Budget
 }
 
