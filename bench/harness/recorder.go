@@ -30,6 +30,18 @@ func Stamp(payload []byte) {
 	}
 }
 
+// warmStamp marks a warm-up message (StampWarm): a stamp no clock gives.
+const warmStamp = 1
+
+// StampWarm marks payload as a warm-up message, one that opens a stream
+// before the measured traffic: the Recorder counts it received but keeps it
+// out of the receive window, the rates and the latencies.
+func StampWarm(payload []byte) {
+	if len(payload) >= MinSize {
+		binary.LittleEndian.PutUint64(payload, warmStamp)
+	}
+}
+
 // Recorder counts received messages and records their latency. Safe for
 // concurrent use; Record and RecordStream do not allocate.
 type Recorder struct {
@@ -43,6 +55,7 @@ type shard struct {
 	h     *hdrhistogram.Histogram // guarded by mu
 	msgs  atomic.Int64
 	bytes atomic.Int64
+	warm  atomic.Int64 // warm-up messages among msgs (StampWarm); not in bytes
 	first atomic.Int64 // UnixNano of the first arrival, 0 before
 	last  atomic.Int64 // UnixNano of the latest arrival, 0 before
 	_     [64]byte     // keep neighbouring shards off this cache line
@@ -71,11 +84,15 @@ func (r *Recorder) RecordStream(payload []byte, stream uint32) {
 
 func (r *Recorder) record(s *shard, payload []byte) {
 	s.msgs.Add(1)
-	s.bytes.Add(int64(len(payload)))
 	var stamp int64
 	if len(payload) >= MinSize {
 		stamp = int64(binary.LittleEndian.Uint64(payload))
 	}
+	if stamp == warmStamp {
+		s.warm.Add(1)
+		return
+	}
+	s.bytes.Add(int64(len(payload)))
 	// The clock is read for stamped messages (a sample at high rates) and
 	// for a shard's first message, so the receive window's end is the last
 	// stamped arrival: within a few messages of the true end.
@@ -106,6 +123,7 @@ func (r *Recorder) Reset() {
 		s.mu.Lock()
 		s.h.Reset()
 		s.msgs.Store(0)
+		s.warm.Store(0)
 		s.bytes.Store(0)
 		s.first.Store(0)
 		s.last.Store(0)
@@ -114,7 +132,8 @@ func (r *Recorder) Reset() {
 }
 
 // Snapshot returns the messages and bytes received so far and the receive
-// window (first to latest arrival).
+// window (first to latest arrival). msgs includes warm-up messages (Warm);
+// bytes and the window leave them out.
 func (r *Recorder) Snapshot() (msgs, bytes int64, window time.Duration) {
 	var first, last int64
 	for i := range r.shards {
@@ -130,6 +149,15 @@ func (r *Recorder) Snapshot() (msgs, bytes int64, window time.Duration) {
 		window = time.Duration(last - first)
 	}
 	return msgs, bytes, window
+}
+
+// Warm returns the warm-up messages received (StampWarm), which Snapshot's
+// msgs include.
+func (r *Recorder) Warm() (n int64) {
+	for i := range r.shards {
+		n += r.shards[i].warm.Load()
+	}
+	return n
 }
 
 // LastArrival returns the time of the latest message, or the zero Time
@@ -183,7 +211,7 @@ func (r *Recorder) Fill(res *Result) {
 	res.WindowS = window.Seconds()
 	res.MsgsPerS, res.MBPerS = 0, 0
 	if window > 0 {
-		res.MsgsPerS = float64(msgs) / window.Seconds()
+		res.MsgsPerS = float64(msgs-r.Warm()) / window.Seconds()
 		res.MBPerS = float64(bytes) / window.Seconds() / 1e6
 	}
 	h := r.Histogram()

@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.PubLoops, "pub-loops", 0, "publisher event loops (0: the shared reactor)")
 	fs.IntVar(&o.SubLoops, "sub-loops", 0, "subscriber event loops (0: min(GOMAXPROCS, 4))")
 	fs.StringVar(&o.Delivery, "delivery", rig.DeliveryHandler, "handler|receive: subscriber delivery")
+	fs.IntVar(&o.BufferTotal, "buffertotal", 0, "publisher MaxBufferTotal: all streams' buffers together, bytes; 0: the library's default (64 MiB)")
 	fs.IntVar(&o.MaxBuffer, "maxbuffer", 0, "publisher buffer bound per stream, bytes (oldest dropped beyond); 0: 64 MiB shared out over the streams, 64 KiB to 4 MiB each")
 	fs.BoolVar(&o.NoDirect, "nodirect", false, "publisher NoDirectWrite: every frame goes through the event loop (default: a Publish on an idle stream writes it directly)")
 	fs.BoolVar(&o.Overrun, "overrun", false, "with -rate 0: publish flat out even when a stream's buffer is over half full, letting drop-oldest discard (default: wait for it, as a producer that wants no loss would)")

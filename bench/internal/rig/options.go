@@ -18,13 +18,14 @@ const (
 type Options struct {
 	harness.Config
 
-	Flush      time.Duration // pub.Options.FlushFrequency
-	PubLoops   int           // pub.Options.EventLoops (0: the shared reactor)
-	SubLoops   int           // sub.Options.EventLoops (0: min(GOMAXPROCS, 4))
-	Delivery   string        // DeliveryHandler or DeliveryReceive
-	MaxBuffer  int           // pub.Options.MaxBuffer per stream, bytes
-	QueueBytes int           // sub.Options.QueueBytes (receive delivery)
-	Receivers  int           // goroutines calling Receive (receive delivery); 0 means 1
+	Flush       time.Duration // pub.Options.FlushFrequency
+	PubLoops    int           // pub.Options.EventLoops (0: the shared reactor)
+	SubLoops    int           // sub.Options.EventLoops (0: min(GOMAXPROCS, 4))
+	Delivery    string        // DeliveryHandler or DeliveryReceive
+	MaxBuffer   int           // pub.Options.MaxBuffer per stream, bytes
+	BufferTotal int           // pub.Options.MaxBufferTotal, bytes; 0: the library's default
+	QueueBytes  int           // sub.Options.QueueBytes (receive delivery)
+	Receivers   int           // goroutines calling Receive (receive delivery); 0 means 1
 	// Overrun, with Rate 0, publishes flat out even while a stream's
 	// buffer is over half full, so drop-oldest discards what the
 	// connection cannot take. Without it an unpaced publisher waits for
@@ -90,8 +91,8 @@ func (o *Options) Validate() error {
 		bad = fmt.Sprintf("-receivers %d: want 0..1024", o.Receivers)
 	case o.Outage < 0 || o.Outage > 0 && (o.Role != harness.RoleBoth || o.Idle > 0 || o.Duration <= outageStart+o.Outage):
 		bad = fmt.Sprintf("-outage %v: want role both, no -idle and -duration above 1s + outage", o.Outage)
-	case o.MaxBuffer < 0 || o.QueueBytes < 0:
-		bad = fmt.Sprintf("-maxbuffer %d, -queuebytes %d: want >= 0", o.MaxBuffer, o.QueueBytes)
+	case o.MaxBuffer < 0 || o.QueueBytes < 0 || o.BufferTotal < 0:
+		bad = fmt.Sprintf("-maxbuffer %d, -queuebytes %d, -buffertotal %d: want >= 0", o.MaxBuffer, o.QueueBytes, o.BufferTotal)
 	}
 	if bad != "" {
 		return fmt.Errorf("nanoq: %s: %w", bad, harness.ErrInvalidConfig)

@@ -51,6 +51,7 @@ func NewPub(o *Options, url string) (*Pub, error) {
 		NoDirectWrite:    o.NoDirect,
 		MaxPayload:       o.SizeMax,
 		MaxBuffer:        mb,
+		MaxBufferTotal:   o.BufferTotal,
 		EventLoops:       o.PubLoops,
 		Metrics:          m,
 	}
@@ -137,17 +138,32 @@ func publishLoop(cfg *harness.Config, own []*pub.Stream, rate float64, highWater
 	}
 }
 
-// PublishOne publishes one stamped message on each stream (idle mode).
+// PublishOne publishes one warm-up message (harness.StampWarm) on each
+// stream: idle mode's messages, and the ones that connect every stream
+// before a measured run (Connect).
 func (p *Pub) PublishOne(cfg *harness.Config) (published, errs int64) {
 	rnd := rand.New(rand.NewPCG(1, 1))
 	buf := make([]byte, cfg.SizeMax)
 	for _, h := range p.Handles {
-		if err := h.Publish(harness.Payload(cfg, rnd, buf)); err != nil {
+		m := harness.Payload(cfg, rnd, buf)
+		harness.StampWarm(m)
+		if err := h.Publish(m); err != nil {
 			errs++
 			continue
 		}
 		published++
 	}
+	return published, errs
+}
+
+// Connect opens every stream before the measured run, as the other
+// transports' benchmarks dial theirs before they publish: nanoQ dials a
+// stream at its first message, so each gets one warm-up message, and
+// Connect waits until all of them were written (or counted lost), for at
+// most bound. It returns the warm-up messages published.
+func (p *Pub) Connect(ctx context.Context, cfg *harness.Config, bound time.Duration) (published, errs int64) {
+	published, errs = p.PublishOne(cfg)
+	waitFor(ctx, bound, func() bool { return p.Written()+total(p.Lost()) >= published })
 	return published, errs
 }
 
