@@ -207,11 +207,11 @@ func (r *Recorder) WriteHist(path string) error {
 // from what was recorded so far.
 func (r *Recorder) Fill(res *Result) {
 	msgs, bytes, window := r.Snapshot()
-	res.Received = msgs
+	res.Received, res.WarmUp = msgs, r.Warm()
 	res.WindowS = window.Seconds()
 	res.MsgsPerS, res.MBPerS = 0, 0
 	if window > 0 {
-		res.MsgsPerS = float64(msgs-r.Warm()) / window.Seconds()
+		res.MsgsPerS = float64(msgs-res.WarmUp) / window.Seconds()
 		res.MBPerS = float64(bytes) / window.Seconds() / 1e6
 	}
 	h := r.Histogram()

@@ -92,6 +92,37 @@ func TestRecorderWindowAndRates(t *testing.T) {
 	}
 }
 
+// Warm-up messages count as received, and in nothing else: not the window,
+// the rates, the bytes or the latencies.
+func TestRecorderWarmUp(t *testing.T) {
+	r := NewRecorder()
+	w := make([]byte, 100)
+	StampWarm(w)
+	r.RecordStream(w, 1)
+	r.RecordStream(w, 2)
+	if !r.LastArrival().IsZero() {
+		t.Fatal("a warm-up message set LastArrival")
+	}
+	p := stampedAgo(time.Millisecond, 100)
+	r.Record(p)
+	time.Sleep(10 * time.Millisecond) // the window under test, not a synchronization
+	r.Record(p)
+	var res Result
+	r.Fill(&res)
+	if res.Received != 4 || res.WarmUp != 2 {
+		t.Fatalf("received %d, warm-up %d: want 4 and 2", res.Received, res.WarmUp)
+	}
+	if want := 2 / res.WindowS; math.Abs(res.MsgsPerS-want) > 1e-6 {
+		t.Fatalf("msgs/s = %v, want %v (the two measured messages)", res.MsgsPerS, want)
+	}
+	if want := 200 / res.WindowS / 1e6; math.Abs(res.MBPerS-want) > 1e-9 {
+		t.Fatalf("MB/s = %v, want %v", res.MBPerS, want)
+	}
+	if n := r.Histogram().TotalCount(); n != 2 {
+		t.Fatalf("%d latency samples, want 2", n)
+	}
+}
+
 func TestRecorderConcurrent(t *testing.T) {
 	r := NewRecorder()
 	var wg sync.WaitGroup

@@ -32,11 +32,12 @@ type Result struct {
 	Rate      float64 `json:"rate"`
 	DurationS float64 `json:"duration_s"`
 
-	Published   int64            `json:"published"`    // pub/both: messages the transport accepted
-	Received    int64            `json:"received"`     // sub/both: messages delivered to the user
-	LostCounted map[string]int64 `json:"lost_counted"` // drops the transport counted, by reason
-	MsgsPerS    float64          `json:"msgs_per_s"`   // received / receive window
-	MBPerS      float64          `json:"mb_per_s"`     // payload bytes / receive window / 1e6
+	Published   int64            `json:"published"`         // pub/both: messages the transport accepted
+	Received    int64            `json:"received"`          // sub/both: messages delivered to the user
+	WarmUp      int64            `json:"warm_up,omitempty"` // sub/both: the warm-up messages among Received (StampWarm), outside every rate and latency
+	LostCounted map[string]int64 `json:"lost_counted"`      // drops the transport counted, by reason
+	MsgsPerS    float64          `json:"msgs_per_s"`        // received / receive window
+	MBPerS      float64          `json:"mb_per_s"`          // payload bytes / receive window / 1e6
 	LatencyUS   Latency          `json:"latency_us"`
 
 	CPUSPerMillion  float64 `json:"cpu_s_per_million"`  // CPU seconds per million messages
