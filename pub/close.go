@@ -92,7 +92,7 @@ func (p *Publisher) drain(ctx context.Context) error {
 				if s.ring.Len() > 0 || s.reactorHeld.Load() > 0 {
 					busy = true
 					if l := s.link.Load(); l != nil {
-						l.ls.loop.Post(l.flush)
+						l.ls.loop.Post(&l.flush)
 						l.ls.loop.Post(l.ls.retry)
 					}
 				}

@@ -158,7 +158,7 @@ func (l *link) flushNow() {
 			return
 		}
 	}
-	l.ls.loop.Post(l.flush)
+	l.ls.loop.Post(&l.flush)
 }
 
 // block records that the reactor holds output for the connection and

@@ -110,7 +110,7 @@ func (s *stream) publish(payload []byte) bool {
 			// Load again: a direct write may have overlapped a reconnect,
 			// whose first flush then found the frames in flight.
 			if l := s.link.Load(); l != nil {
-				l.ls.loop.Post(l.flush)
+				l.ls.loop.Post(&l.flush)
 			}
 		}
 	}
