@@ -39,10 +39,11 @@ for row in ["1x100","100x100","1000x100","10000x100"]:
     c,v=cells(row, loss, lossfmt); line("","loss (published − received)",c,v,ratios=False)
 if "1x64k" in rows:
     c,v=cells("1x64k", lambda x: x.get("sub",{}).get("mb_per_s"), lambda v:"{:,}".format(round(v))); line("1 stream × 64 KiB","MB/s received",c,v)
-if "latency" in rows:
+for lrow,ltitle in [("latency","latency at 10,000 msgs/s"),("latency-steady","latency at 10,000 msgs/s, steady pacing")]:
+    if lrow not in rows: continue
     for k,n in [("p50","p50 µs"),("p99","p99 µs"),("p999","p99.9 µs")]:
-        c,v=cells("latency", lambda x: x.get("sub",{}).get("latency_us",{}).get(k), lambda v:"{:,}".format(round(v)))
-        line("latency at 10,000 msgs/s" if k=="p50" else "", n, c, v)
+        c,v=cells(lrow, lambda x: x.get("sub",{}).get("latency_us",{}).get(k), lambda v:"{:,}".format(round(v)))
+        line(ltitle if k=="p50" else "", n, c, v)
 if "idle" in rows:
     c,_=cells("idle", lambda x: (x.get("pub",{}).get("idle_cpu_cores"), x.get("sub",{}).get("idle_cpu_cores")), lambda v:"%.4f / %.4f"%v)
     line("idle, 5,000 streams","CPU cores, pub / sub",c,{},ratios=False)

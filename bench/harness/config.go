@@ -40,6 +40,7 @@ type Config struct {
 	SizeMax  int           // largest payload, >= SizeMin
 	Duration time.Duration // how long the publisher publishes
 	Rate     float64       // total msgs/s over all streams; 0 = as fast as possible
+	Steady   bool          // pace with a busy wait: sends evenly spaced (NewSteadyPacer)
 	JSON     bool          // print the one-line JSON result instead of a table
 	Idle     time.Duration // > 0: idle mode, one message per stream then silence for Idle
 
@@ -48,6 +49,14 @@ type Config struct {
 	MemProfile string // write a heap profile here when the run ends
 	Trace      string // write a runtime execution trace here
 	PprofAddr  string // serve net/http/pprof on this loopback address
+}
+
+// NewPacer returns a Pacer for rate sends per second, steady with -steady.
+func (c *Config) NewPacer(rate float64) *Pacer {
+	if c.Steady {
+		return NewSteadyPacer(rate)
+	}
+	return NewPacer(rate)
 }
 
 // RegisterFlags registers the common flags on fs with their defaults, which
@@ -62,6 +71,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*sizeFlag)(c), "size", "payload bytes: N or MIN-MAX (uniform random per message), at least 8")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long the publisher publishes")
 	fs.Float64Var(&c.Rate, "rate", 0, "total msgs/s over all streams, paced; 0 = as fast as possible")
+	fs.BoolVar(&c.Steady, "steady", false, "with -rate: space the sends evenly, spinning on a core between them (default: sleep, which here sends bursts about every millisecond)")
 	fs.BoolVar(&c.JSON, "json", false, "print the result as one JSON line on stdout")
 	fs.DurationVar(&c.Idle, "idle", 0, "idle mode: open the streams, send one message each, then stay silent this long (with -role pub or sub, then connected as long again, for the other process to measure)")
 	fs.StringVar(&c.Hist, "hist", "", "write the subscriber's latency histogram to this file (HdrHistogram percentile distribution, ms)")

@@ -17,6 +17,7 @@ import (
 //
 // Not safe for concurrent use: one Pacer per goroutine.
 type Pacer struct {
+	steady   bool          // spin until each send is due (NewSteadyPacer)
 	interval time.Duration // 0: no pacing
 	burst    int           // sends released per clock reading
 	next     time.Time     // when the next burst is due
@@ -39,6 +40,17 @@ func NewPacer(rate float64) *Pacer {
 	return &Pacer{interval: iv, burst: max(1, int(minSleep/max(iv, 1)))}
 }
 
+// NewSteadyPacer returns a Pacer that spaces every send evenly: it waits
+// for each in nanosleep(2) on its thread (Linux; elsewhere it spins,
+// yielding the processor), not in time.Sleep, which on machines where the
+// runtime's timers have millisecond granularity makes a Pacer send in
+// bursts.
+func NewSteadyPacer(rate float64) *Pacer {
+	p := NewPacer(rate)
+	p.steady, p.burst = p.interval > 0, 1
+	return p
+}
+
 // Wait returns when the next send is due. Reading the clock costs tens of
 // nanoseconds on some virtual machines, so at high rates it releases sends
 // in bursts spanning at most minSleep (the pacing granularity anyway) and
@@ -55,7 +67,12 @@ func (p *Pacer) Wait() {
 	if p.next.IsZero() || now.Sub(p.next) > maxLag {
 		p.next = now
 	}
-	if d := p.next.Sub(now); d >= minSleep {
+	switch d := p.next.Sub(now); {
+	case p.steady:
+		for ; now.Before(p.next); now = time.Now() {
+			sleepPrecise(p.next.Sub(now))
+		}
+	case d >= minSleep:
 		time.Sleep(d)
 	}
 	p.credit = p.burst - 1

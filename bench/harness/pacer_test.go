@@ -2,6 +2,7 @@ package harness
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -31,6 +32,37 @@ func TestPacerRate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A steady Pacer spaces sends evenly: no send before its turn, and the
+// median gap between sends near one interval (a sleeping Pacer, where a
+// short sleep lasts a millisecond, releases bursts with gaps near 0). A
+// loaded machine that preempts the spinning goroutine makes it catch up in
+// a burst, so the spacing gets three tries.
+func TestSteadyPacerSpacing(t *testing.T) {
+	const rate, sends = 10000, 301
+	iv := time.Second / rate
+	var med time.Duration
+	for range 3 {
+		p := NewSteadyPacer(rate)
+		p.Wait()
+		start, prev := time.Now(), time.Now()
+		gaps := make([]time.Duration, 0, sends)
+		for i := 1; i < sends; i++ {
+			p.Wait()
+			now := time.Now()
+			gaps = append(gaps, now.Sub(prev))
+			prev = now
+			if early := time.Duration(i)*iv - now.Sub(start); early > iv {
+				t.Fatalf("send %d released %v early", i, early)
+			}
+		}
+		slices.Sort(gaps)
+		if med = gaps[len(gaps)/2]; med >= iv/4 {
+			return
+		}
+	}
+	t.Fatalf("median gap %v, want about %v", med, iv)
 }
 
 func TestPacerUnpaced(t *testing.T) {

@@ -105,7 +105,7 @@ const backoffPause = 50 * time.Microsecond
 // a stream holding more than that (pub.Stream.Buffered), and sleeps when
 // all of its streams do.
 func publishLoop(cfg *harness.Config, own []*pub.Stream, rate float64, highWater int, seed uint64, stop *atomic.Bool, c *counter) {
-	pacer := harness.NewPacer(rate)
+	pacer := cfg.NewPacer(rate)
 	rnd := rand.New(rand.NewPCG(seed, 0x6e616e6f51))
 	buf := make([]byte, cfg.SizeMax)
 	// published counts locally and adds to c every 64 messages: an atomic

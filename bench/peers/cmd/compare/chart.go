@@ -67,7 +67,10 @@ func writeCharts(prefix, format string, rows []row, ts []transport, results [][]
 		if err != nil {
 			return files, err
 		}
-		name := prefix + "-latency." + format
+		name := prefix + "-latency." + format // the first latency row; others by id
+		if r.id != "latency" {
+			name = prefix + "-" + r.id + "." + format
+		}
 		if err := saveTiles(name, []*plot.Plot{p}, 1, 1, 16*vg.Centimeter, 10*vg.Centimeter); err != nil {
 			return files, err
 		}

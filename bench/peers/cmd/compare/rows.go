@@ -23,6 +23,7 @@ type row struct {
 	streams int
 	size    int
 	rate    float64 // total msgs/s; 0 = as fast as possible
+	steady  bool    // pace with -steady: sends evenly spaced, not in bursts
 	kind    kind
 	skip    string // comma-separated transports this row does not run, and why after a colon
 }
@@ -36,6 +37,7 @@ var allRows = []row{
 		skip: "zmq,nats: not run"}, // at 1,000 streams they carry under 0.3 M msgs/s, NATS in 1.4 GiB
 	{id: "1x64k", title: "1 stream × 64 KiB", streams: 1, size: 64 << 10, kind: kindBandwidth},
 	{id: "latency", title: "latency at 10,000 msgs/s (1 × 100 B)", streams: 1, size: 100, rate: 10_000, kind: kindLatency},
+	{id: "latency-steady", title: "latency at 10,000 msgs/s, steady pacing (1 × 100 B)", streams: 1, size: 100, rate: 10_000, kind: kindLatency, steady: true},
 	{id: "idle", title: "idle, 5,000 streams", streams: 5000, size: 100, kind: kindIdle},
 }
 
@@ -49,6 +51,9 @@ func (r row) args(duration, idle time.Duration) []string {
 	}
 	if r.rate > 0 {
 		a = append(a, "-rate", fmt.Sprint(r.rate))
+	}
+	if r.steady {
+		a = append(a, "-steady")
 	}
 	if r.kind == kindIdle {
 		a = append(a, "-idle", idle.String())

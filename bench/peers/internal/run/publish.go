@@ -48,7 +48,7 @@ func publish(cfg *harness.Config, workers int, streams []Stream) (published, fai
 // publishWorker is one publishing goroutine.
 func publishWorker(cfg *harness.Config, own []Stream, rate float64, stop *atomic.Bool, reportErr func(error)) (n, failed int64) {
 	rnd := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	pacer := harness.NewPacer(rate)
+	pacer := cfg.NewPacer(rate)
 	paced := rate > 0
 	buf := make([]byte, cfg.SizeMax)
 	next := 0
