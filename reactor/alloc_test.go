@@ -78,4 +78,34 @@ func TestZeroAlloc(t *testing.T) {
 		})
 		wantNoAllocs(t, "Writev", &writes, func() { l.Post(task) })
 	})
+
+	// A LingerFIN connection copies the slice headers before gnet may
+	// rewrite them: on the stack, for up to 8.
+	t.Run("Writev 8 slices, LingerFIN", func(t *testing.T) {
+		ld, la := connPair(t, listen(t, "tcp"))
+		lc, err := r.Enroll(la, lingerHandler{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _, _ = io.Copy(io.Discard, ld) }()
+		src := make([][]byte, 8)
+		for i := range src {
+			src[i] = make([]byte, 50)
+		}
+		bufs := make([][]byte, len(src))
+		var writes atomic.Int64
+		task := NewTask(func() {
+			copy(bufs, src)
+			if _, err := lc.Writev(bufs); err != nil {
+				panic(err)
+			}
+			writes.Add(1)
+		})
+		wantNoAllocs(t, "LingerFIN Writev", &writes, func() { l.Post(task) })
+	})
 }
+
+// lingerHandler asks for LingerFIN, as a publisher's connections do.
+type lingerHandler struct{ nopHandler }
+
+func (lingerHandler) OnOpen(c *Conn) { c.LingerFIN() }

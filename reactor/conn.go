@@ -84,7 +84,7 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		return 0, ErrClosed
 	}
 	before := 0
-	var small [4][]byte // a publisher's batch is 1 or 2 slices: no allocation
+	var small [8][]byte // up to 8 slices: no allocation, as x/sys's writev
 	iov := small[:0]
 	if c.lingers {
 		before = c.gc.OutboundBuffered()
