@@ -213,7 +213,10 @@ func (c *conn) discardRest(rc *reactor.Conn) {
 	c.discarding = true
 	var ferr error
 	rc.ReadRest(ls.scratch, func(b []byte) {
-		if ferr == nil {
+		if ferr == nil && c.proxyWait { // the PROXY header first, as in OnData
+			b, ferr = c.proxyHeader(b)
+		}
+		if ferr == nil && len(b) > 0 {
 			_, _, ferr = c.feed(b)
 		}
 	})

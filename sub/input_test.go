@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nanoq/nq/internal/nettest"
+	"github.com/nanoq/nq/reactor"
 )
 
 func TestHostileInput(t *testing.T) {
@@ -112,4 +113,42 @@ func TestKeepaliveTrickledFrame(t *testing.T) {
 	close(stop)
 	<-done
 	nettest.WaitSum(t, reg, "nanoq_sub_lost_messages_total", "truncated", 1)
+}
+
+// The idle sweep may close a connection before its loop read what the
+// kernel already holds (the sweep runs in the same round as a read event
+// it was woken for). That rest is read and counted: here a PROXY header,
+// parsed as one, and three frames, lost "disconnected"; nothing else.
+func TestSweepCountsUnreadRest(t *testing.T) {
+	m, reg := nettest.NewMetrics(t)
+	const ft = 50 * time.Millisecond
+	s := startSub(t, nettest.TCPURL, Options{Handler: newCollector().Handle, Metrics: m, ProxyProtocol: true, EventLoops: 1, FrameTimeout: ft})
+	c := dial(t, s)
+	for s.open.Load() != 1 { // OnOpen ran: the connection waits for its header
+		time.Sleep(time.Millisecond)
+	}
+	ls := s.loops[0]
+	held, release := make(chan struct{}), make(chan struct{})
+	ls.loop.Post(reactor.NewTask(func() { close(held); <-release }))
+	<-held // the loop runs tasks now and reads nothing until they are done
+	in := []byte("PROXY TCP4 10.9.8.7 127.0.0.1 40000 1234\r\n")
+	for _, p := range []string{"one", "two", "six"} {
+		in = append(in, frame([]byte(p))...)
+	}
+	if _, err := c.Write(in); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * ft) // the header is overdue: what the sweep checks
+	ls.loop.Post(ls.sweep)
+	close(release)
+	waitEOF(t, c, 5*time.Second)
+	nettest.WaitSum(t, reg, "nanoq_sub_lost_messages_total", "disconnected", 3)
+	for _, r := range []string{"truncated", "malformed", "too_big"} {
+		if n := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", r); n != 0 {
+			t.Errorf("lost %s = %v, want 0", r, n)
+		}
+	}
+	if n := nettest.Sum(t, reg, "nanoq_sub_lost_messages_total", ""); n != 3 {
+		t.Errorf("lost in all %v, want 3", n)
+	}
 }
