@@ -40,20 +40,16 @@ func (s0 settled) perStream(res *harness.Result, streams int) {
 // idleWindow measures the CPU cores used while sleeping through o.Idle.
 func idleWindow(ctx context.Context, o *Options, res *harness.Result) {
 	cpu0, t0 := harness.CPUSeconds(), time.Now()
-	t := time.NewTimer(o.Idle)
-	select {
-	case <-ctx.Done():
-		t.Stop()
-	case <-t.C:
-	}
+	hold(ctx, o)
 	res.CPUS = harness.CPUSeconds() - cpu0
 	res.IdleCPUCores = res.CPUS / time.Since(t0).Seconds()
 	res.Goroutines = runtime.NumGoroutine()
 }
 
-// hold keeps a one-role process's connections open for another o.Idle after
-// its measurement, so that the other process, measuring as late, still
-// finds every stream connected.
+// hold waits o.Idle, or until ctx ends: the idle window, and after a
+// one-role process's measurement the same again with its connections open,
+// so that the other process, measuring as late, still finds every stream
+// connected.
 func hold(ctx context.Context, o *Options) {
 	t := time.NewTimer(o.Idle)
 	defer t.Stop()
