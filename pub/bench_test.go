@@ -30,8 +30,7 @@ func BenchmarkPublish(b *testing.B) {
 	p := newPub(b, url(s), Options{NoDelay: true, MaxBuffer: 4 << 20, MaxPayload: 64 << 10, Metrics: m})
 	payload := make([]byte, 100)
 	p.Publish(bg, payload, "k")
-	v, _ := p.streams.Load("k")
-	st := v.(*stream)
+	st := p.streams.load("k")
 	h := p.Stream("k")
 	// steady: Publish with the key; steady-handle: through a Stream handle,
 	// which skips the key lookup.

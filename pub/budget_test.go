@@ -16,8 +16,8 @@ func awayURL(t *testing.T) string { return "unix://" + nettest.UnixPath(t) }
 
 // ringBytes sums the buffer sizes of p's streams.
 func ringBytes(p *Publisher) (n int64) {
-	p.streams.Range(func(_, v any) bool {
-		n += int64(v.(*stream).ring.Cap())
+	p.streams.each(func(s *stream) bool {
+		n += int64(s.ring.Cap())
 		return true
 	})
 	return n
@@ -64,8 +64,8 @@ func TestBudgetManyStreamsAway(t *testing.T) {
 	}
 	lost := nettest.Sum(t, reg, "nanoq_pub_lost_messages_total", "overflow")
 	buffered := 0
-	p.streams.Range(func(_, v any) bool {
-		buffered += v.(*stream).ring.Len()
+	p.streams.each(func(s *stream) bool {
+		buffered += s.ring.Len()
 		return true
 	})
 	if want := streams*perStream - buffered/(1<<10+2); int(lost) != want { // every message is 1,026 B encoded

@@ -35,8 +35,8 @@ func (p *Publisher) Shutdown(ctx context.Context) error {
 	err := p.drain(ctx)
 
 	p.dialer.cancel() // dials in progress fail at once
-	p.streams.Range(func(_, v any) bool {
-		v.(*stream).close()
+	p.streams.each(func(s *stream) bool {
+		s.close()
 		return true
 	})
 	for p.live.Load() > 0 {
@@ -85,8 +85,7 @@ func (p *Publisher) drain(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		busy := false
-		p.streams.Range(func(_, v any) bool {
-			s := v.(*stream)
+		p.streams.each(func(s *stream) bool {
 			switch s.state.Load() {
 			case stateOpen:
 				if s.ring.Len() > 0 || s.reactorHeld.Load() > 0 {

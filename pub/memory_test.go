@@ -35,8 +35,8 @@ func TestIdleStreamHeap(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		freed := 0
-		p.streams.Range(func(_, v any) bool {
-			if s := v.(*stream); s.link.Load() != nil && s.ring.Len() == 0 && s.ring.Free() {
+		p.streams.each(func(s *stream) bool {
+			if s.link.Load() != nil && s.ring.Len() == 0 && s.ring.Free() {
 				freed++
 			}
 			return true

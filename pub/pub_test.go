@@ -135,8 +135,7 @@ func TestStalledSubscriberBoundsMemory(t *testing.T) {
 	for range 200_000 { // 200 MB offered
 		p.Publish(bg, payload, "k")
 	}
-	v, _ := p.streams.Load("k")
-	st := v.(*stream)
+	st := p.streams.load("k")
 	// The loop may still be feeding the socket; what we and the reactor
 	// hold stays within the bound.
 	if held := st.ring.Len() + int(st.reactorHeld.Load()); held > maxBuffer {

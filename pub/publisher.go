@@ -45,7 +45,7 @@ type Publisher struct {
 	budget *ring.Budget  // MaxBufferTotal, under the shared reactor's budget if shared
 	quit   chan struct{} // closed when shutting down
 
-	streams   sync.Map      // stream key → *stream
+	streams   streamTable   // stream key → *stream
 	live      atomic.Int64  // streams not yet finalized
 	gone      chan struct{} // capacity 1: live reached 0 while closing
 	done      chan struct{} // closed when Shutdown has finished
@@ -140,15 +140,15 @@ func (p *Publisher) stream(key any) (*stream, error) {
 	if !comparableKey(key) {
 		return nil, fmt.Errorf("nanoq: publish: key of type %T: %w", key, ErrInvalidKey)
 	}
-	if v, ok := p.streams.Load(key); ok {
-		return v.(*stream), nil
+	if s := p.streams.load(key); s != nil {
+		return s, nil
 	}
 	if p.closed.Load() {
 		return nil, ErrClosed
 	}
 	s := newStream(p, key)
-	if v, loaded := p.streams.LoadOrStore(key, s); loaded {
-		return v.(*stream), nil
+	if v, stored := p.streams.loadOrStore(s); !stored {
+		return v, nil
 	}
 	p.live.Add(1)
 	p.m.Opened()
@@ -258,12 +258,11 @@ func (p *Publisher) tick() {
 func (p *Publisher) sweep(now int64, period time.Duration) {
 	ka := int64(p.opts.KeepaliveTimeout)
 	buffered := 0
-	p.streams.Range(func(k, v any) bool {
-		s := v.(*stream)
+	p.streams.each(func(s *stream) bool {
 		idle := now - s.lastPub.Load()
 		// Connected, it must also have nothing left to write (see KeepaliveTimeout).
 		if idle > ka && (s.link.Load() == nil || s.ring.Len()+int(s.reactorHeld.Load()) == 0) {
-			p.log.Debugf("stream %v to %s idle for %v: closing", k, p.addr, p.opts.KeepaliveTimeout)
+			p.log.Debugf("stream %v to %s idle for %v: closing", s.key, p.addr, p.opts.KeepaliveTimeout)
 			s.close()
 			return true
 		}

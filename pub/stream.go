@@ -133,7 +133,7 @@ func (s *stream) close() {
 	if !s.closing.CompareAndSwap(false, true) {
 		return
 	}
-	s.p.streams.CompareAndDelete(s.key, s)
+	s.p.streams.remove(s)
 	s.ring.Seal()
 	s.closed.Store(true)
 	if l := s.link.Load(); l != nil {

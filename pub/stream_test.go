@@ -28,7 +28,7 @@ func TestKeepaliveClosesIdleStream(t *testing.T) {
 	if _, err := readFrame(br); err == nil {
 		t.Fatal("idle stream not closed")
 	}
-	if _, ok := p.streams.Load("k"); ok {
+	if p.streams.load("k") != nil {
 		t.Fatal("idle stream still in the table")
 	}
 	p.Publish(bg, []byte("b"), "k") // reopens
