@@ -6,6 +6,8 @@ import (
 	"github.com/nanoq/nq/metrics"
 	"github.com/nanoq/nq/ring"
 	"net"
+	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -39,6 +41,9 @@ type dialer struct {
 
 	workers atomic.Int32 // running worker goroutines
 	idle    atomic.Int32 // of those, waiting for work
+
+	gaugeMu sync.Mutex
+	gauges  map[netip.AddrPort]*metrics.Gauge // per dialed address, shared by its links (one each was 16 B per stream)
 }
 
 func newDialer(p *Publisher) *dialer {
@@ -240,7 +245,7 @@ func (d *dialer) dial(s *stream) {
 		}
 		l := newLink(s)
 		if p.addr.Net != "unix" {
-			l.target = p.m.Target(nc.RemoteAddr().String())
+			l.target = d.target(nc.RemoteAddr())
 		}
 		if _, err = enroll(nc, l); err == nil {
 			return
@@ -258,6 +263,26 @@ func (d *dialer) dial(s *stream) {
 	}
 	s.redial = true
 	d.request(s)
+}
+
+// target returns the streams-per-address gauge of a dialed address. Any worker.
+func (d *dialer) target(a net.Addr) *metrics.Gauge {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return d.p.m.Target(a.String())
+	}
+	ap := ta.AddrPort()
+	d.gaugeMu.Lock()
+	defer d.gaugeMu.Unlock()
+	g, ok := d.gauges[ap]
+	if !ok {
+		if d.gauges == nil {
+			d.gauges = make(map[netip.AddrPort]*metrics.Gauge)
+		}
+		g = d.p.m.Target(a.String())
+		d.gauges[ap] = g
+	}
+	return g
 }
 
 // dialOne connects to one address: an IP literal over TCP with dialTCP

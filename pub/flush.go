@@ -145,7 +145,9 @@ func (l *link) flushNow() {
 			l.unsent.track(first, second, ob)
 			l.setOB(ob) // lowers the ring's limit before Release frees room in it
 		}
-		l.congested = ob > 0
+		if cg := ob > 0; cg != l.congested { // on change only: publishers read this cache line
+			l.congested = cg
+		}
 		s.ring.Release()
 		uf, ub := l.unsent.held()
 		s.p.m.Transferred(frames-uf, n-ub)

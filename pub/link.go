@@ -29,7 +29,12 @@ type link struct {
 	// one frame, so no direct writes. Written by the loop, read by publishers
 	// (with flush, ls and direct, the fields every Publish reads: together).
 	batching atomic.Bool
-	target   *metrics.Gauge // streams connected to the dialed address; set before Enroll
+	// Loop only; beside batching, where they fill its word's padding (the
+	// link is 128 B, a size class, not 144).
+	blocked   bool
+	congested bool // the last writev left bytes in the reactor (see pressureBatch)
+
+	target *metrics.Gauge // streams connected to the dialed address; set before Enroll
 
 	// heldDone: bytes on the wire of a partial direct write whose batch (the
 	// ring's Peek in flight) went to the loop. Written by the writer between
@@ -40,12 +45,10 @@ type link struct {
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       int64         // ns since Publisher.epoch (int64s, not time.Time: 32 B less per idle stream)
 	unsent       *unsent       // frames with bytes in the reactor's outbound buffer, not yet counted sent; nil until a writev first leaves some
-	blocked      bool
-	blockedSince int64 // ns since Publisher.epoch
+	blockedSince int64         // ns since Publisher.epoch
 	lastOB       int
-	obCharged    int  // outbound bytes charged to the memory budget
-	congested    bool // the last writev left bytes in the reactor (see pressureBatch)
-	slot         int  // index in loopState.conns (SetIndex)
+	obCharged    int // outbound bytes charged to the memory budget
+	slot         int // index in loopState.conns (SetIndex)
 }
 
 func newLink(s *stream) *link {
