@@ -58,9 +58,9 @@ type stream struct {
 	dialQueued atomic.Bool // in the dialer inbox
 	dialing    atomic.Bool // due for a dial: queued for a worker, or with one
 	due        int64       // ns since Publisher.epoch
-	heapIndex  int32       // int32s: 160 B, not 176
+	heapIndex  int32       // int32s and a one-byte backoff: 144 B, not 176
 	dials      int32
-	bo         backoff.Backoff // the zero value: 50 ms growing to 5 s
+	bo         backoff.Small // 50 ms growing to 5 s
 	inHeap     bool
 	redial     bool
 	failing    bool

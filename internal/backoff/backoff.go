@@ -45,3 +45,20 @@ func (b *Backoff) ceiling() time.Duration {
 
 // Reset starts a new series: the next delay is at most Min again.
 func (b *Backoff) Reset() { b.attempt = 0 }
+
+// Small is a Backoff with the default Min and Max in one byte, for values
+// kept per connection (a Backoff is 24 B). Its attempt count saturates at
+// 255, long after the delays reached Max.
+type Small struct{ attempt uint8 }
+
+// Next is Backoff.Next with the defaults.
+func (b *Small) Next() time.Duration {
+	full := Backoff{attempt: int(b.attempt)}
+	if b.attempt < math.MaxUint8 {
+		b.attempt++
+	}
+	return full.Next()
+}
+
+// Reset starts a new series: the next delay is at most 50 ms again.
+func (b *Small) Reset() { b.attempt = 0 }

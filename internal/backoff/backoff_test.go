@@ -118,3 +118,24 @@ func TestNoOverflow(t *testing.T) {
 		})
 	}
 }
+
+// TestSmall: Small's delays are Backoff's defaults, attempt for attempt,
+// and its one-byte counter saturates instead of wrapping to 50 ms again.
+func TestSmall(t *testing.T) {
+	var s Small
+	var b Backoff
+	for i := range 300 {
+		ceil := b.ceiling()
+		b.Next()
+		if d := s.Next(); d < ceil/2 || d > ceil {
+			t.Fatalf("attempt %d: Small.Next() = %v, want in [%v, %v] as Backoff", i, d, ceil/2, ceil)
+		}
+	}
+	if s.attempt != math.MaxUint8 {
+		t.Fatalf("attempt count %d after 300 calls, want it saturated at 255", s.attempt)
+	}
+	s.Reset()
+	if d := s.Next(); d < 25*time.Millisecond || d > 50*time.Millisecond {
+		t.Fatalf("Next() after Reset = %v, want in [25ms, 50ms]", d)
+	}
+}
