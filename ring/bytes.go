@@ -66,9 +66,15 @@ type Bytes struct {
 	peekStart  uint64 // where the Peek in flight starts
 	peekFrames int    // frames it took; -1 until Frames counts them
 
-	// Keeps the sides apart wherever the ring lands; one pad, not two: the
-	// read-only bounds below share the line only producers write.
-	_ cacheLinePad
+	// The consumer fields above are 48 B: this puts the producer side on
+	// the next cache line, and a ring (allocated alone, by NewBytes) on
+	// lines of its own, since it is 192 B, a size class whose objects
+	// start at multiples of 192 B in page-aligned spans, so on 64 B
+	// boundaries (TestBytesLayout checks both sizes). A full line of pad
+	// kept the sides apart wherever a ring landed, at 240 B per ring.
+	// One pad, not two: the read-only bounds below share the line only
+	// producers write.
+	_ [cacheLine - 48]byte
 
 	// Producer side, written on every Put. tail is the position after the
 	// newest frame (never decreasing) plus tailLocked, the producers' lock
@@ -91,7 +97,7 @@ type Bytes struct {
 	cutFrom    uint64  // while bytesCut is set: the start of the bytes in flight
 	owned      uint64  // positions below this were written ahead by claimLines
 	sealed     bool    // Seal ran: Put refuses
-	left       bool    // Leave ran: nothing is charged to budget any more (beside sealed: 240 B, not 256)
+	left       bool    // Leave ran: nothing is charged to budget any more (beside sealed: 8 B less)
 	retired    *[]byte // a buffer replaced while a Peek was in flight; pooled once none is
 
 	// Memory budget (NewBytesIn). budget is read-only; the rest is guarded
