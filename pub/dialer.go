@@ -90,8 +90,8 @@ func newDialer(p *Publisher) *dialer {
 }
 
 // addWorker starts as many spare workers as streams wait, within the cap
-// (busyDialWorkers, or maxDialWorkers when dials stall), when no worker is
-// free. Scheduler goroutine only (it is counted in p.wg, so Add is safe).
+// (busyDialWorkers, or maxDialWorkers while reconnects wait or dials
+// stall), when no worker is free. Scheduler goroutine only (it is counted in p.wg, so Add is safe).
 func (d *dialer) addWorker(now int64) {
 	if n := d.dialed.Load(); n != d.lastDialed {
 		d.lastDialed, d.progressAt = n, now
