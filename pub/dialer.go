@@ -18,9 +18,9 @@ import (
 // ones, which leave after spareWorkerIdle without work: up to maxDialWorkers
 // in all while streams that were connected wait (reconnects, hand-overs:
 // their newer frames wait in the ring), or when no dial has completed for
-// stallAfter (so that dials waiting out an unreachable address's timeout do
-// not hold up other streams' connections); up to busyDialWorkers otherwise,
-// for first dials that complete.
+// stallAfter (so that dials waiting out an unreachable address's timeout
+// do not hold up other streams' connections); up to busyDialWorkers
+// otherwise, for first dials that complete.
 //
 // Hand-overs want the many workers: a dial ends waiting for its event loop
 // to enroll the connection, and a busy loop takes milliseconds, so 300
@@ -28,21 +28,33 @@ import (
 // (bench/cmd/rolling, 300 streams: p99.9 per hand-over 46–56 ms against
 // 31–32 ms with 256).
 //
-// Dials that complete are mostly CPU (the handshake on a private network is
-// quick): 16 workers connect 15,000 streams on loopback in 2.7–3.3 s, where
-// 256 took 2.4–2.6 s, and each idle stream then holds 0.15 KiB less
-// resident memory (1.48 KiB, not 1.63–1.67: the goroutines' stacks, and
+// Dials that complete are mostly CPU on a private network: 16 workers
+// connect 15,000 streams on loopback in 2.7–3.3 s, where 256 took
+// 2.4–2.6 s, and each idle stream then holds 0.15 KiB less resident memory (1.48 KiB, not 1.63–1.67: the goroutines' stacks, and
 // the garbage of more dials at once leaving holes in the heap's spans).
 // stallAfter is long beside a handshake, because on a busy machine a
 // window of 2 or even 20 ms without a completed dial happens in such a
 // burst (the workers wait for a P), and spawned all 256.
+//
+// The cost of the cap: first dials to a far subscriber, whose handshakes
+// complete but take a round trip of 50 ms, connect 320 streams a second,
+// where 256 workers connected 5,000. Telling those apart from dials slowed
+// by a busy machine failed here: in the burst of 15,000 on loopback, 2 %
+// of the handshakes took 20 ms to over 100 ms, bunched together (the
+// kernel's deferred network processing competes with the processes).
 const (
 	dialWorkers     = 4
 	busyDialWorkers = 16
 	maxDialWorkers  = 256
-	stallAfter      = 100 * time.Millisecond
 	spareWorkerIdle = time.Second
+	// readyRecheck is how often the scheduler looks at the workers while
+	// streams wait for one: a worker that took the last stream may have been
+	// idle at the previous look.
+	readyRecheck = 5 * time.Millisecond
 )
+
+// stallAfter is a variable, not a constant, so that tests can move it.
+var stallAfter = 100 * time.Millisecond
 
 // dialer connects streams off the publishing goroutines and the event loops
 // (gnet deadlocks when a loop enrolls), with jittered exponential backoff
@@ -65,8 +77,9 @@ type dialer struct {
 	dialed  atomic.Int64 // dials completed, failed or not
 	// Scheduler goroutine only: dialed when it last changed, and then.
 	lastDialed int64
-	progressAt int64 // ns since Publisher.epoch
-	reconnects int   // streams in ready that were connected before
+	progressAt int64        // ns since Publisher.epoch
+	reconnects int          // streams in ready that were connected before
+	peak       atomic.Int32 // the most workers addWorker left running (tests)
 
 	gaugeMu sync.Mutex
 	gauges  map[netip.AddrPort]*metrics.Gauge // per dialed address, shared by its links (one each was 16 B per stream)
@@ -107,6 +120,9 @@ func (d *dialer) addWorker(now int64) {
 		d.workers.Add(1)
 		d.p.wg.Add(1)
 		go d.worker(true)
+	}
+	if n := d.workers.Load(); n > d.peak.Load() {
+		d.peak.Store(n)
 	}
 }
 
@@ -165,6 +181,9 @@ func (d *dialer) schedule() {
 			}
 			// From here a worker has it (a close is noticed by the worker).
 			s.dialing.Store(true)
+			if len(d.ready) == 0 { // a wait begins: nothing has stalled yet
+				d.progressAt, d.lastDialed = now, d.dialed.Load()
+			}
 			d.ready = append(d.ready, s)
 			if s.dials > 0 {
 				d.reconnects++
@@ -181,7 +200,7 @@ func (d *dialer) schedule() {
 			work, next = d.work, d.ready[0]
 			nextReconnects = next.dials > 0
 			d.addWorker(now)
-			wait = min(wait, stallAfter) // look again for a stall
+			wait = min(wait, readyRecheck) // look again: workers may be busy, or stalled
 		} else {
 			d.progressAt = now // nothing waits: nothing stalls
 		}

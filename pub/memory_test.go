@@ -14,7 +14,9 @@ import (
 // about 1,950 B, this process's accepted ends included. Timestamps as
 // int64, the unsent tracker and LingerFIN's shadow allocated only when the
 // reactor first holds output, and no per-link close task took it from
-// about 2,100 to 1,800 B.)
+// about 2,100 to 1,800 B; the stream table instead of a sync.Map, the
+// ring at 192 B, the stream at 144, the link at 128 and one gauge per
+// address to 1,160–1,510 B.)
 func TestIdleStreamHeap(t *testing.T) {
 	ln, conns := rawListener(t, "tcp4", "127.0.0.1:0")
 	go func() { // hold the accepted ends open; rawListener closes them
@@ -54,7 +56,7 @@ func TestIdleStreamHeap(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	perStream := (int64(m1.HeapAlloc) - int64(m0.HeapAlloc)) / n
 	t.Logf("heap per idle stream: %d B (gnet's connection and the accepted end included)", perStream)
-	if perStream > 1950 {
-		t.Fatalf("heap per idle stream %d B, want <= 1950", perStream)
+	if perStream > 1650 {
+		t.Fatalf("heap per idle stream %d B, want <= 1650", perStream)
 	}
 }
