@@ -24,11 +24,16 @@ func TestBytesLayout(t *testing.T) {
 	if size := unsafe.Sizeof(b); size != 192 {
 		t.Errorf("Bytes is %d B, want 192", size)
 	}
-	// The allocator's placement: every ring of a batch on a line boundary.
-	for range 1000 {
-		r := NewBytes(1 << 10)
-		if p := uintptr(unsafe.Pointer(r)); p%cacheLine != 0 {
+	// The allocator's placement: every ring of a batch on a line boundary
+	// (kept in layoutSink, so that they are on the heap, not the stack).
+	layoutSink = make([]*Bytes, 1000)
+	for i := range layoutSink {
+		layoutSink[i] = NewBytes(1 << 10)
+		if p := uintptr(unsafe.Pointer(layoutSink[i])); p%cacheLine != 0 {
 			t.Fatalf("a ring at %#x, not on a %d B boundary", p, cacheLine)
 		}
 	}
+	layoutSink = nil
 }
+
+var layoutSink []*Bytes
