@@ -30,8 +30,9 @@ import (
 //
 // Dials that complete are mostly CPU on a private network: 16 workers
 // connect 15,000 streams on loopback in 2.7–3.3 s, where 256 took
-// 2.4–2.6 s, and each idle stream then holds 0.15 KiB less resident memory (1.48 KiB, not 1.63–1.67: the goroutines' stacks, and
-// the garbage of more dials at once leaving holes in the heap's spans).
+// 2.4–2.6 s, and each idle stream then holds 0.15 KiB less resident
+// memory (1.48 KiB, not 1.63–1.67: the goroutines' stacks, and the
+// garbage of more dials at once leaving holes in the heap's spans).
 // stallAfter is long beside a handshake, because on a busy machine a
 // window of 2 or even 20 ms without a completed dial happens in such a
 // burst (the workers wait for a P), and spawned all 256.
@@ -104,7 +105,8 @@ func newDialer(p *Publisher) *dialer {
 
 // addWorker starts as many spare workers as streams wait, within the cap
 // (busyDialWorkers, or maxDialWorkers while reconnects wait or dials
-// stall), when no worker is free. Scheduler goroutine only (it is counted in p.wg, so Add is safe).
+// stall), when no worker is free. Scheduler goroutine only (it is counted
+// in p.wg, so Add is safe).
 func (d *dialer) addWorker(now int64) {
 	if n := d.dialed.Load(); n != d.lastDialed {
 		d.lastDialed, d.progressAt = n, now
