@@ -203,8 +203,6 @@ func (d *dialer) schedule() {
 			nextReconnects = next.dials > 0
 			d.addWorker(now)
 			wait = min(wait, readyRecheck) // look again: workers may be busy, or stalled
-		} else {
-			d.progressAt = now // nothing waits: nothing stalls
 		}
 		t.Reset(wait)
 		select {

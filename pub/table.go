@@ -38,26 +38,14 @@ var deleted = new(stream)
 
 var tableSeed = maphash.MakeSeed()
 
-// tableHash hashes a key for the table (unlike keyHash, it need not be
-// stable across processes, so strings take the runtime's fast hash).
+// tableHash hashes a key for the table: keyHash, except that strings take
+// the runtime's fast hash (the table's hashes need not be stable across
+// processes, as keyHash's spreading needs).
 func tableHash(key any) uint64 {
-	switch k := key.(type) {
-	case string:
+	if k, ok := key.(string); ok {
 		return maphash.String(tableSeed, k)
-	case int:
-		return mix64(uint64(k))
-	case int64:
-		return mix64(uint64(k))
-	case uint64:
-		return mix64(k)
-	case int32:
-		return mix64(uint64(k))
-	case uint32:
-		return mix64(uint64(k))
-	case uint:
-		return mix64(uint64(k))
 	}
-	return maphash.Comparable(tableSeed, key)
+	return keyHash(key)
 }
 
 // load returns the stream of key, or nil. Any goroutine.
