@@ -46,7 +46,12 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 		<-done     // no connection is enrolled after this
 		ln.Close() // the successor may bind now
 		s.log.Infof("draining %s: %d connections", ln.Addr(), s.open.Load())
+		spread := drainSpreadMax
+		if end, ok := ctx.Deadline(); ok {
+			spread = min(spread, time.Until(end)/4)
+		}
 		for _, l := range s.loops {
+			l.finSpreadMax = int64(spread) // before the Post, which orders it
 			l.loop.Post(l.drainAll)
 		}
 	}
@@ -101,30 +106,51 @@ func setAcceptDeadline(ln net.Listener, t time.Time) {
 	}
 }
 
-// A Drain closes the write side of at most drainBatch connections per loop
-// every drainPace (1,000 streams on two loops in about 60 ms), not all at
-// once: each publisher then reconnects at once instead of thousands queueing
-// at the dialers and accept loops, so no stream waits long for its connection.
+// A Drain spreads its FINs out, as NATS's lame-duck mode spreads its client
+// closes: each loop closes the write side of one connection every drainGap,
+// and of all of them within drainSpreadMax (or a quarter of the time Drain's
+// ctx leaves), sending those due every drainPace. Every FIN costs a hand-over
+// on both ends (a dial and an enrollment at the publisher, an accept and an
+// enrollment at the successor, about 250 µs of CPU in all); sent together,
+// they queue behind each other and the streams' traffic on busy cores.
+// bench/cmd/rolling -streams 300 -rate 50000 -every 2s -warm 1s, five runs
+// alternated: the successors' p99.9 (median per run) was 38–72 ms, median
+// 48, with 16 FINs per loop every 2 ms, and 9–32 ms, median 14, spread.
 const (
-	drainBatch = 16
-	drainPace  = 2 * time.Millisecond
+	drainGap       = 2 * time.Millisecond
+	drainSpreadMax = time.Second
+	drainPace      = 2 * time.Millisecond
 )
 
-// drainAllConns starts draining up to drainBatch more connections of the
-// loop, and comes back after drainPace while others remain. Loop only.
+// drainAllConns starts draining the connections of the loop that are due
+// (see drainGap), and comes back after drainPace while others remain. The
+// first call counts them. Loop only.
 func (l *loopState) drainAllConns() {
-	now := l.s.clock.Now()
-	n := 0
+	now := time.Now().UnixNano() // not the coarse clock: the pace is finer than its tick
+	if l.finStart == 0 {
+		l.finStart = now
+		for _, c := range l.conns.All() {
+			if !c.draining && !c.dead {
+				l.finTotal++
+			}
+		}
+		l.finSpread = min(int64(l.finTotal)*int64(drainGap), l.finSpreadMax)
+	}
+	due := l.finTotal // connection i is due i/finTotal of the way through the spread
+	if el := now - l.finStart; el < l.finSpread {
+		due = min(due, 1+int(el*int64(l.finTotal)/l.finSpread))
+	}
+	coarse := l.s.clock.Now()
 	for _, c := range l.conns.All() {
 		if c.draining || c.dead {
 			continue
 		}
-		if n == drainBatch {
+		if l.finSent >= due {
 			time.AfterFunc(drainPace, func() { l.loop.Post(l.drainAll) }) // a closed loop ignores it
 			return
 		}
-		c.startDrain(now)
-		n++
+		c.startDrain(coarse)
+		l.finSent++
 	}
 }
 

@@ -167,3 +167,52 @@ func TestURL(t *testing.T) {
 		t.Fatalf("URL = %q, want %q", us.URL(), want)
 	}
 }
+
+// drainSpan dials n peers that close their side at the subscriber's FIN,
+// drains with ctx, and returns how far apart the first and last FIN
+// arrived.
+func drainSpan(t *testing.T, ctx context.Context, loops, n int) time.Duration {
+	m, reg := nettest.NewMetrics(t)
+	s := startSub(t, nettest.TCPURL, Options{Handler: func([]byte, StreamDescriptor) {}, Metrics: m, EventLoops: loops})
+	at := make(chan time.Time, n)
+	for range n {
+		c := dial(t, s)
+		go func() {
+			io.Copy(io.Discard, c) // until the FIN
+			at <- time.Now()
+			c.(*net.TCPConn).CloseWrite()
+		}()
+	}
+	nettest.WaitSum(t, reg, "nanoq_sub_streams", "", float64(n))
+	if err := s.Drain(ctx); err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	var first, last time.Time
+	for range n {
+		a := <-at
+		if first.IsZero() || a.Before(first) {
+			first = a
+		}
+		if a.After(last) {
+			last = a
+		}
+	}
+	return last.Sub(first)
+}
+
+// TestDrainSpreadsFINs: a loop sends its FINs drainGap apart, not at once
+// (each costs the publisher a dial and the successor an accept), and within
+// a quarter of the time Drain's ctx leaves.
+func TestDrainSpreadsFINs(t *testing.T) {
+	const loops, n = 2, 40 // each loop: 20 connections, 38 ms at drainGap
+	want := time.Duration(n/loops-1) * drainGap
+	if span := drainSpan(t, context.Background(), loops, n); span < want*3/4 {
+		t.Errorf("FINs %v apart, want about %v (drainGap %v per loop)", span, want, drainGap)
+	}
+	// 400 connections would take 400 ms; the ctx leaves a quarter of 200 ms.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if span := drainSpan(t, ctx, loops, 400); span > 150*time.Millisecond {
+		t.Errorf("FINs %v apart with 200 ms left to the drain, want about 50 ms", span)
+	}
+}
