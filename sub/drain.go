@@ -46,10 +46,7 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 		<-done     // no connection is enrolled after this
 		ln.Close() // the successor may bind now
 		s.log.Infof("draining %s: %d connections", ln.Addr(), s.open.Load())
-		spread := drainSpreadMax
-		if end, ok := ctx.Deadline(); ok {
-			spread = min(spread, time.Until(end)/4)
-		}
+		spread := spreadBound(ctx)
 		for _, l := range s.loops {
 			l.finSpreadMax = int64(spread) // before the Post, which orders it
 			l.loop.Post(l.drainAll)
@@ -122,6 +119,23 @@ const (
 	drainPace      = 2 * time.Millisecond
 )
 
+// spreadBound is how long a Drain with ctx may spread its FINs over.
+func spreadBound(ctx context.Context) time.Duration {
+	if end, ok := ctx.Deadline(); ok {
+		return min(drainSpreadMax, time.Until(end)/4)
+	}
+	return drainSpreadMax
+}
+
+// finsDue is how many of n FINs spread over spread ns are due el ns after
+// the first: FIN i is due i/n of the way through.
+func finsDue(n int, spread, el int64) int {
+	if el >= spread {
+		return n
+	}
+	return min(n, 1+int(el*int64(n)/spread))
+}
+
 // drainAllConns starts draining the connections of the loop that are due
 // (see drainGap), and comes back after drainPace while others remain. The
 // first call counts them. Loop only.
@@ -136,10 +150,7 @@ func (l *loopState) drainAllConns() {
 		}
 		l.finSpread = min(int64(l.finTotal)*int64(drainGap), l.finSpreadMax)
 	}
-	due := l.finTotal // connection i is due i/finTotal of the way through the spread
-	if el := now - l.finStart; el < l.finSpread {
-		due = min(due, 1+int(el*int64(l.finTotal)/l.finSpread))
-	}
+	due := finsDue(l.finTotal, l.finSpread, now-l.finStart)
 	coarse := l.s.clock.Now()
 	for _, c := range l.conns.All() {
 		if c.draining || c.dead {

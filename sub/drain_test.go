@@ -169,9 +169,9 @@ func TestURL(t *testing.T) {
 }
 
 // drainSpan dials n peers that close their side at the subscriber's FIN,
-// drains with ctx, and returns how far apart the first and last FIN
+// drains, and returns how far apart the first and last FIN
 // arrived.
-func drainSpan(t *testing.T, ctx context.Context, loops, n int) time.Duration {
+func drainSpan(t *testing.T, loops, n int) time.Duration {
 	m, reg := nettest.NewMetrics(t)
 	s := startSub(t, nettest.TCPURL, Options{Handler: func([]byte, StreamDescriptor) {}, Metrics: m, EventLoops: loops})
 	at := make(chan time.Time, n)
@@ -184,7 +184,7 @@ func drainSpan(t *testing.T, ctx context.Context, loops, n int) time.Duration {
 		}()
 	}
 	nettest.WaitSum(t, reg, "nanoq_sub_streams", "", float64(n))
-	if err := s.Drain(ctx); err != nil {
+	if err := s.Drain(context.Background()); err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
 	var first, last time.Time
@@ -201,18 +201,49 @@ func drainSpan(t *testing.T, ctx context.Context, loops, n int) time.Duration {
 }
 
 // TestDrainSpreadsFINs: a loop sends its FINs drainGap apart, not at once
-// (each costs the publisher a dial and the successor an accept), and within
-// a quarter of the time Drain's ctx leaves.
+// (each costs the publisher a dial and the successor an accept).
 func TestDrainSpreadsFINs(t *testing.T) {
 	const loops, n = 2, 40 // each loop: 20 connections, 38 ms at drainGap
 	want := time.Duration(n/loops-1) * drainGap
-	if span := drainSpan(t, context.Background(), loops, n); span < want*3/4 {
+	if span := drainSpan(t, loops, n); span < want*3/4 {
 		t.Errorf("FINs %v apart, want about %v (drainGap %v per loop)", span, want, drainGap)
 	}
-	// 400 connections would take 400 ms; the ctx leaves a quarter of 200 ms.
+}
+
+// TestDrainSpreadBound: the FINs go out within a quarter of the time the
+// Drain's ctx leaves (else a ctx a little longer than the spread would cut
+// the drain short), evenly, and all at once when no time is left.
+func TestDrainSpreadBound(t *testing.T) {
+	if got := spreadBound(context.Background()); got != drainSpreadMax {
+		t.Errorf("spreadBound without a deadline: %v, want %v", got, drainSpreadMax)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	if span := drainSpan(t, ctx, loops, 400); span > 150*time.Millisecond {
-		t.Errorf("FINs %v apart with 200 ms left to the drain, want about 50 ms", span)
+	if got := spreadBound(ctx); got > 50*time.Millisecond || got < 40*time.Millisecond {
+		t.Errorf("spreadBound with 200 ms left: %v, want 50 ms", got)
+	}
+	past, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if got := spreadBound(past); got > 0 {
+		t.Errorf("spreadBound after the deadline: %v, want <= 0", got)
+	}
+	ms := int64(time.Millisecond)
+	for _, c := range []struct {
+		n          int
+		spread, el int64
+		want       int
+		what       string
+	}{
+		{10, 20 * ms, 0, 1, "the first at once"},
+		{10, 20 * ms, 2*ms - 1, 1, "the second not before 2 ms"},
+		{10, 20 * ms, 2 * ms, 2, "the second at 2 ms"},
+		{10, 20 * ms, 19 * ms, 10, "the last at 18 ms"},
+		{10, 20 * ms, 25 * ms, 10, "all once the spread passed"},
+		{10, -ms, 0, 10, "all at once without time left"},
+		{0, 0, 0, 0, "none"},
+	} {
+		if got := finsDue(c.n, c.spread, c.el); got != c.want {
+			t.Errorf("finsDue(%d, %d, %d) = %d, want %d (%s)", c.n, c.spread, c.el, got, c.want, c.what)
+		}
 	}
 }
