@@ -88,7 +88,7 @@ type Options struct {
 	MaxBufferTotal int
 	// EventLoops is the number of event loops this Publisher runs, as on the
 	// subscriber: > 0 gives it that many of its own. 0, the default, shares
-	// one process-wide reactor (min(GOMAXPROCS, 4) loops) among every
+	// one process-wide reactor (reactor.DefaultLoops() loops) among every
 	// Publisher created with 0: many destinations do not multiply loops.
 	EventLoops int
 	// Metrics receives the publisher's metrics; nil records nothing.

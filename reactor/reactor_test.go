@@ -7,14 +7,26 @@ import (
 	"testing"
 )
 
+// TestDefaultLoops: one P is left to the program's other goroutines, from
+// two on; at most 4 loops.
+func TestDefaultLoops(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for procs, want := range map[int]int{1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 16: 4} {
+		runtime.GOMAXPROCS(procs)
+		if got := DefaultLoops(); got != want {
+			t.Errorf("GOMAXPROCS %d: DefaultLoops() = %d, want %d", procs, got, want)
+		}
+	}
+}
+
 func TestStartLoops(t *testing.T) {
 	cases := []struct {
 		name  string
 		loops int
 		want  int
 	}{
-		{name: "default", loops: 0, want: min(runtime.GOMAXPROCS(0), 4)},
-		{name: "negative means default", loops: -1, want: min(runtime.GOMAXPROCS(0), 4)},
+		{name: "default", loops: 0, want: DefaultLoops()},
+		{name: "negative means default", loops: -1, want: DefaultLoops()},
 		{name: "one", loops: 1, want: 1},
 		{name: "eight", loops: 8, want: 8},
 	}

@@ -3,12 +3,12 @@ package sub
 import (
 	"errors"
 	"log/slog"
-	"runtime"
 	"time"
 
 	"github.com/nanoq/nq/codec"
 	"github.com/nanoq/nq/internal/errs"
 	"github.com/nanoq/nq/metrics"
+	"github.com/nanoq/nq/reactor"
 	"github.com/nanoq/nq/ring"
 )
 
@@ -84,7 +84,7 @@ type Options struct {
 	// (truncated). 0 means DefaultFrameTimeout.
 	FrameTimeout time.Duration
 	// EventLoops is the number of event loops this Subscriber runs, as on
-	// the publisher; 0 means min(GOMAXPROCS, 4) of its own (a subscriber's
+	// the publisher; 0 means reactor.DefaultLoops() of its own (a subscriber's
 	// loops are never shared: each listens on its own address).
 	EventLoops int
 	// Metrics receives the subscriber's metrics; nil records nothing.
@@ -124,7 +124,7 @@ func (o Options) withDefaults() (Options, error) {
 		"PendingBytes":          {Max: MaxQueueBytes},
 		"FrameTimeout":          {Default: int64(DefaultFrameTimeout)},
 		"MaxConnectionAgeGrace": {Default: int64(DefaultMaxConnectionAgeGrace)},
-		"EventLoops":            {Default: int64(min(runtime.GOMAXPROCS(0), 4)), Max: 256},
+		"EventLoops":            {Default: int64(reactor.DefaultLoops()), Max: 256},
 	})
 	if err != nil {
 		return o, err

@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	o.RegisterFlags(fs)
 	fs.DurationVar(&o.Flush, "flush", 0, "publisher FlushFrequency: 0 writes as soon as the loop is free")
 	fs.IntVar(&o.PubLoops, "pub-loops", 0, "publisher event loops (0: the shared reactor)")
-	fs.IntVar(&o.SubLoops, "sub-loops", 0, "subscriber event loops (0: min(GOMAXPROCS, 4))")
+	fs.IntVar(&o.SubLoops, "sub-loops", 0, "subscriber event loops (0: the library default, GOMAXPROCS - 1, 1 to 4)")
 	fs.StringVar(&o.Delivery, "delivery", rig.DeliveryHandler, "handler|receive: subscriber delivery")
 	fs.IntVar(&o.BufferTotal, "buffertotal", 0, "publisher MaxBufferTotal: all streams' buffers together, bytes; 0: the library's default (64 MiB)")
 	fs.IntVar(&o.MaxBuffer, "maxbuffer", 0, "publisher buffer bound per stream, bytes (oldest dropped beyond); 0: 64 MiB shared out over the streams, 64 KiB to 4 MiB each")

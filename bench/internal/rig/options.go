@@ -20,7 +20,7 @@ type Options struct {
 
 	Flush       time.Duration // pub.Options.FlushFrequency
 	PubLoops    int           // pub.Options.EventLoops (0: the shared reactor)
-	SubLoops    int           // sub.Options.EventLoops (0: min(GOMAXPROCS, 4))
+	SubLoops    int           // sub.Options.EventLoops (0: reactor.DefaultLoops())
 	Delivery    string        // DeliveryHandler or DeliveryReceive
 	MaxBuffer   int           // pub.Options.MaxBuffer per stream, bytes
 	BufferTotal int           // pub.Options.MaxBufferTotal, bytes; 0: the library's default
