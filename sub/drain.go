@@ -18,8 +18,8 @@ import (
 // connected publisher to finish by closing the write side of its connection
 // (a TCP FIN: nothing new on the wire, so the original nanoQ and raw peers
 // work too; spread out, one connection per event loop every 2 ms, all within
-// 1 s or a quarter of the time ctx leaves), and keeps reading and delivering until each publisher has
-// closed its side or ctx ends. A nanoQ publisher reconnects at once (to the
+// 1 s or a quarter of the time ctx leaves), and keeps reading and
+// delivering until each publisher has closed its side or ctx ends. A nanoQ publisher reconnects at once (to the
 // successor, or through a load balancer to another replica) and closes the
 // old connection after what it had handed to its socket. Then Drain closes
 // as Listen's end does: what ctx cut short is counted lost (disconnected),

@@ -184,7 +184,9 @@ func drainSpan(t *testing.T, loops, n int) time.Duration {
 		}()
 	}
 	nettest.WaitSum(t, reg, "nanoq_sub_streams", "", float64(n))
-	if err := s.Drain(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a FIN never sent fails, not hangs
+	defer cancel()
+	if err := s.Drain(ctx); err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
 	var first, last time.Time
