@@ -12,20 +12,20 @@ import (
 	"github.com/nanoq/nq/metrics"
 )
 
-// Drain ends the Subscriber without losing what its publishers send: it
-// stops accepting within milliseconds, once it has taken the connections the
-// kernel had queued (the address is then free for a successor), tells every
-// connected publisher to finish by closing the write side of its connection
-// (a TCP FIN: nothing new on the wire, so the original nanoQ and raw peers
-// work too; spread out, one connection per event loop every 2 ms, all within
-// 1 s or a quarter of the time ctx leaves), and keeps reading and
-// delivering until each publisher has closed its side or ctx ends. A nanoQ publisher reconnects at once (to the
-// successor, or through a load balancer to another replica) and closes the
-// old connection after what it had handed to its socket. Then Drain closes
-// as Listen's end does: what ctx cut short is counted lost (disconnected),
-// and messages already queued stay available to Receive, which returns them
-// and then an error matching ErrClosed. Drain returns nil when every
-// publisher finished, ctx.Err() when ctx cut the drain short, ErrClosed
+// Drain ends the Subscriber without losing what its publishers send: it stops
+// accepting within milliseconds, once it has taken the connections the kernel
+// had queued (the address is then free for a successor), tells every connected
+// publisher to finish by closing the write side of its connection (a TCP FIN:
+// nothing new on the wire, so the original nanoQ and raw peers work too;
+// spread out, one connection per event loop every 2 ms, all within 1 s or a
+// quarter of the time ctx leaves), and keeps reading and delivering until each
+// publisher has closed its side or ctx ends. A nanoQ publisher reconnects at
+// once (to the successor, or through a load balancer to another replica) and
+// closes the old connection after what it had handed to its socket. Then Drain
+// closes as Listen's end does: what ctx cut short is counted lost
+// (disconnected), and messages already queued stay available to Receive, which
+// returns them and then an error matching ErrClosed. Drain returns nil when
+// every publisher finished, ctx.Err() when ctx cut the drain short, ErrClosed
 // after Close. A nil ctx is context.Background().
 func (s *Subscriber) Drain(ctx context.Context) error {
 	ctx = cmp.Or(ctx, context.Background())
