@@ -47,9 +47,8 @@ func (s *Subscriber) Drain(ctx context.Context) error {
 		<-done     // no connection is enrolled after this
 		ln.Close() // the successor may bind now
 		s.log.Infof("draining %s: %d connections", ln.Addr(), s.open.Load())
-		spread := spreadBound(ctx)
+		s.drainSpread = int64(spreadBound(ctx)) // before the Posts, which order it
 		for _, l := range s.loops {
-			l.finSpreadMax = int64(spread) // before the Post, which orders it
 			l.loop.Post(l.drainAll)
 		}
 	}
@@ -149,7 +148,7 @@ func (l *loopState) drainAllConns() {
 				l.finTotal++
 			}
 		}
-		l.finSpread = min(int64(l.finTotal)*int64(drainGap), l.finSpreadMax)
+		l.finSpread = min(int64(l.finTotal)*int64(drainGap), l.s.drainSpread)
 	}
 	due := finsDue(l.finTotal, l.finSpread, now-l.finStart)
 	coarse := l.s.clock.Now()

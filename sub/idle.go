@@ -24,11 +24,11 @@ type loopState struct {
 	// Per traffic event, not per conn: frames the queue dropped (OnData) and
 	// what discardRest dropped.
 	full, discarded ring.Dropped
-	// A Drain's FINs (drainAllConns): when they began (0: not yet), how many
-	// connections they cover and have reached, and the spread, with its bound
-	// (set by Drain before its Post).
-	finStart, finSpread, finSpreadMax int64
-	finTotal, finSent                 int
+	// A Drain's FINs (drainAllConns): when they began (0: not yet), over how
+	// long they are spread, and how many connections they cover and have
+	// reached.
+	finStart, finSpread int64
+	finTotal, finSent   int
 }
 
 func newLoopState(s *Subscriber, l *reactor.Loop) *loopState {

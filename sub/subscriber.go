@@ -47,11 +47,12 @@ type Subscriber struct {
 	acceptDone chan struct{} // set by Bind; closed once the accepting goroutines returned
 
 	// Any goroutine, unless marked otherwise.
-	accepting atomic.Int32  // accepting goroutines still running
-	lastDesc  atomic.Uint32 // the last StreamDescriptor given out
-	draining  atomic.Bool   // set by Drain (the loops read it in OnClose)
-	open      atomic.Int64  // connections between OnOpen and OnClose
-	connGone  chan struct{} // capacity 1: signalled by OnClose while draining or when open drops to 0
+	accepting   atomic.Int32  // accepting goroutines still running
+	lastDesc    atomic.Uint32 // the last StreamDescriptor given out
+	draining    atomic.Bool   // set by Drain (the loops read it in OnClose)
+	drainSpread int64         // Drain's bound on its FINs' spread, ns (spreadBound); written before it posts drainAll
+	open        atomic.Int64  // connections between OnOpen and OnClose
+	connGone    chan struct{} // capacity 1: signalled by OnClose while draining or when open drops to 0
 	// proxyInbox holds connections whose PROXY header named a publisher, for
 	// the timer goroutine to open its peer series (linked by proxyState.next).
 	proxyInbox    ring.Stack[conn]
