@@ -47,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.BufferTotal, "buffertotal", 0, "publisher MaxBufferTotal: all streams' buffers together, bytes; 0: the library's default (64 MiB)")
 	fs.IntVar(&o.MaxBuffer, "maxbuffer", 0, "publisher buffer bound per stream, bytes (oldest dropped beyond); 0: 64 MiB shared out over the streams, 64 KiB to 4 MiB each")
 	fs.BoolVar(&o.NoDirect, "nodirect", false, "publisher NoDirectWrite: every frame goes through the event loop (default: a Publish on an idle stream writes it directly)")
-	fs.BoolVar(&o.Overrun, "overrun", false, "with -rate 0: publish flat out even when a stream's buffer is over half full, letting drop-oldest discard (default: wait for it, as a producer that wants no loss would)")
+	fs.BoolVar(&o.Overrun, "overrun", false, "with -rate 0: publish flat out even when a stream's buffer is over 7/8 full, letting drop-oldest discard (default: wait for it, as a producer that wants no loss would)")
 	fs.DurationVar(&o.Outage, "outage", 0, "close the subscriber 1 s into the run and bring it back after this long; reports the peak RSS meanwhile")
 	fs.BoolVar(&o.DrainOnSignal, "drain-on-signal", false, "role sub: serve until SIGTERM or SIGINT, then Drain (a rolling restart's process)")
 	fs.BoolVar(&o.ReusePort, "reuseport", false, "subscriber SO_REUSEPORT: a successor may bind the same address meanwhile")

@@ -15,6 +15,12 @@
 // stream keys k with k mod G = g and publishes to them round-robin through
 // pub.Stream handles. With -rate R each goroutine paces R × (its keys / all
 // keys), so every stream gets the same rate. Unpaced (R = 0), a goroutine
-// skips a stream holding more than half its MaxBuffer (pub.Stream.Buffered)
-// and sleeps 50 µs when all of its streams do, unless Options.Overrun.
+// skips a stream holding more than 7/8 of its MaxBuffer
+// (pub.Stream.Buffered) and sleeps 50 µs when all of its streams do, unless
+// Options.Overrun. The eighth left free is headroom: Buffered is a
+// snapshot, and the streams' shares of TotalBuffer add up to the
+// Publisher's whole budget. The mark sets how much one write can carry, as
+// a stream writes what its buffer holds: at half of 64 KiB, 1,000 streams
+// wrote 28 KB at a time; at 7/8, 48-52 KB, 1.3 times as fast, with no
+// loss either way.
 package rig

@@ -3,6 +3,7 @@ package rig
 import (
 	"fmt"
 	"io"
+	"math/bits"
 	"time"
 
 	"github.com/nanoq/nq/bench/harness"
@@ -27,7 +28,7 @@ type Options struct {
 	QueueBytes  int           // sub.Options.QueueBytes (receive delivery)
 	Receivers   int           // goroutines calling Receive (receive delivery); 0 means 1
 	// Overrun, with Rate 0, publishes flat out even while a stream's
-	// buffer is over half full, so drop-oldest discards what the
+	// buffer is over 7/8 full, so drop-oldest discards what the
 	// connection cannot take. Without it an unpaced publisher waits for
 	// such a stream (pub.Stream.Buffered), as a producer that wants no
 	// loss would.
@@ -69,9 +70,15 @@ const (
 	DefaultQueueBytes = 16 << 20
 )
 
-// autoMaxBuffer is the per-stream bound for -maxbuffer 0.
+// autoMaxBuffer is the per-stream bound for -maxbuffer 0: the power of two
+// at or below TotalBuffer/streams, within MinMaxBuffer and DefaultMaxBuffer.
+// A power of two because a ring's buffer is one, charged whole to the
+// Publisher's budget: 100 streams of 640 KiB would each need a 1 MiB
+// buffer to fill up, and the 64 MiB budget would drop what 100 such
+// buffers hold beyond it.
 func autoMaxBuffer(streams int) int {
-	return min(DefaultMaxBuffer, max(MinMaxBuffer, TotalBuffer/max(streams, 1)))
+	share := max(TotalBuffer/max(streams, 1), 1)
+	return min(DefaultMaxBuffer, max(MinMaxBuffer, 1<<(bits.Len(uint(share))-1)))
 }
 
 // Validate checks the common flags and nanoQ's own.
@@ -111,7 +118,7 @@ func (o *Options) Describe() string {
 	if o.Delivery == DeliveryReceive {
 		delivery = fmt.Sprintf("Receive delivery (%d goroutine(s))", max(o.Receivers, 1))
 	}
-	pacing := "flat out, waiting while a stream's buffer is over half full"
+	pacing := "flat out, waiting while a stream's buffer is over 7/8 full"
 	switch {
 	case o.Rate > 0:
 		pacing = fmt.Sprintf("paced at %.0f msgs/s in total", o.Rate)

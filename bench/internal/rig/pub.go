@@ -80,7 +80,7 @@ func (p *Pub) Run(o *Options, stop *atomic.Bool) {
 	p.mu.Lock()
 	p.counters = cs
 	p.mu.Unlock()
-	highWater := p.MaxBuffer / 2 // unpaced: wait for streams over it
+	highWater := p.MaxBuffer - p.MaxBuffer/8 // unpaced: wait for streams over it (HighWater)
 	if o.Overrun || o.Rate > 0 {
 		highWater = 0
 	}
