@@ -39,7 +39,7 @@ for row in ["1x100","100x100","1000x100","10000x100"]:
     c,v=cells(row, loss, lossfmt); line("","loss (published − received)",c,v,ratios=False)
 if "1x64k" in rows:
     c,v=cells("1x64k", lambda x: x.get("sub",{}).get("mb_per_s"), lambda v:"{:,}".format(round(v))); line("1 stream × 64 KiB","MB/s received",c,v)
-for lrow,ltitle in [("latency","latency at 10,000 msgs/s"),("latency-steady","latency at 10,000 msgs/s, steady pacing")]:
+for lrow,ltitle in [("latency","latency at 10,000 msgs/s"),("latency-steady","latency at 10,000 msgs/s, steady pacing"),("latency-1000","latency, 1,000 streams at 50,000 msgs/s")]:
     if lrow not in rows: continue
     for k,n in [("p50","p50 µs"),("p99","p99 µs"),("p999","p99.9 µs")]:
         c,v=cells(lrow, lambda x: x.get("sub",{}).get("latency_us",{}).get(k), lambda v:"{:,}".format(round(v)))

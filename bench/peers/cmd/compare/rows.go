@@ -38,6 +38,9 @@ var allRows = []row{
 	{id: "1x64k", title: "1 stream × 64 KiB", streams: 1, size: 64 << 10, kind: kindBandwidth},
 	{id: "latency", title: "latency at 10,000 msgs/s (1 × 100 B)", streams: 1, size: 100, rate: 10_000, kind: kindLatency},
 	{id: "latency-steady", title: "latency at 10,000 msgs/s, steady pacing (1 × 100 B)", streams: 1, size: 100, rate: 10_000, kind: kindLatency, steady: true},
+	// Many streams at a moderate rate: each message is about one write and one
+	// read, so the tail shows how each transport shares two busy cores.
+	{id: "latency-1000", title: "latency, 1,000 streams at 50,000 msgs/s (100 B)", streams: 1000, size: 100, rate: 50_000, kind: kindLatency},
 	{id: "idle", title: "idle, 5,000 streams", streams: 5000, size: 100, kind: kindIdle},
 }
 

@@ -124,7 +124,7 @@ func TestSelectRows(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{name: "all", list: "", want: []string{"1x100", "100x100", "1000x100", "10000x100", "1x64k", "latency", "latency-steady", "idle"}},
+		{name: "all", list: "", want: []string{"1x100", "100x100", "1000x100", "10000x100", "1x64k", "latency", "latency-steady", "latency-1000", "idle"}},
 		{name: "table order kept", list: "idle,1x100", want: []string{"1x100", "idle"}},
 		{name: "unknown", list: "1x100,nope", wantErr: true},
 	}
