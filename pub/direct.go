@@ -8,19 +8,22 @@ import (
 
 // A stream writes directly only when its last writev carried one frame,
 // its loop is idle and wrote nothing for directIdle, at most once per
-// directGap per loop in bursts of directBurst (docs/pub.md says why).
+// directGap per loop in bursts of directBurst (docs/pub.md says why). While
+// the loop relays (loopState.relaying), the first two conditions give way
+// to a gap of directStreamGap between a stream's direct writes.
 const (
-	directIdle  = 50 * time.Microsecond
-	directGap   = 20 * time.Microsecond
-	directBurst = 32
+	directIdle      = 50 * time.Microsecond
+	directGap       = 20 * time.Microsecond
+	directBurst     = 32
+	directStreamGap = 100 * time.Microsecond
 )
 
 // directAllowed takes a direct write's turn at now (ns since the
 // Publisher's epoch), or reports false. The rate limit is a virtual
 // scheduling (GCRA) token bucket in one word: directDue is when the bucket
 // will be full again. Any goroutine.
-func (ls *loopState) directAllowed(now int64) bool {
-	if now-ls.wroteAt.Load() < int64(directIdle) {
+func (ls *loopState) directAllowed(now int64, relaying bool) bool {
+	if !relaying && now-ls.wroteAt.Load() < int64(directIdle) {
 		return false
 	}
 	tat := ls.directDue.Load()
@@ -34,15 +37,27 @@ func (ls *loopState) directAllowed(now int64) bool {
 // posts the flush. The ring's in-flight bit keeps this and the loop's writev
 // apart; docs/pub.md (Direct writes) tells the rest.
 func (l *link) writeDirect() bool {
-	if l.flush.Pending() || l.batching.Load() || !l.ls.loop.Idle() {
-		return false // the loop comes anyway, or batches this stream
+	if l.flush.Pending() {
+		return false // the loop comes anyway
 	}
 	s, ls := l.s, l.ls
-	if !ls.directAllowed(s.p.since()) {
+	// A busy loop, or one that batched this stream, would batch the frame;
+	// not while it relays single frames, unless this stream writes often.
+	relaying := ls.relaying.Load()
+	if !relaying && (l.batching.Load() || !ls.loop.Idle()) {
+		return false
+	}
+	now := s.p.since()
+	if !ls.directAllowed(now, relaying) {
 		return false
 	}
 	dw := l.direct
 	if !dw.Begin() {
+		return false
+	}
+	us := int32(now / int64(time.Microsecond)) // wraps: compared by difference
+	if relaying && us-l.directNext < 0 {       // Begin orders this with the last writer's store
+		dw.Finish(false)
 		return false
 	}
 	first, second, busy := s.ring.TryPeekBytes(s.p.batch)
@@ -50,6 +65,7 @@ func (l *link) writeDirect() bool {
 		dw.Finish(false)
 		return !busy // empty: the loop wrote them meanwhile
 	}
+	l.directNext = us + int32(directStreamGap/time.Microsecond)
 	if !dw.Quiet() { // the loop buffered output, or the connection closed, before our Peek
 		l.giveBack()
 		dw.Finish(false)
@@ -76,7 +92,7 @@ func (l *link) writeDirect() bool {
 	// The socket took part of the batch: the rest must follow before any
 	// other byte, so the loop takes it over, still in flight.
 	s.p.m.Count(metrics.DirectPart)
-	l.heldDone = n
+	l.heldDone = int32(n)
 	if dw.Finish(true) {
 		return false
 	}
@@ -113,7 +129,7 @@ func (l *link) giveBack() {
 // Loop only, after DirectWriter.Held reported true.
 func (l *link) takeHeld() (first, second []byte, done int) {
 	first, second = l.s.ring.Peeked()
-	done, l.heldDone = l.heldDone, 0
+	done, l.heldDone = int(l.heldDone), 0
 	l.direct.Unhold()
 	return first, second, done
 }

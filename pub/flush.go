@@ -48,6 +48,39 @@ type loopState struct {
 
 	wroteAt   atomic.Int64 // written by the loop: when flushNow last wrote, ns since Publisher.epoch
 	directDue atomic.Int64 // any goroutine: direct writes' rate limit (directAllowed)
+	// relaying: the loop's recent writevs carried a few small frames each,
+	// so it batches nothing that a direct write would not send alike (see
+	// writeDirect). Written by the loop on change, read by publishers.
+	relaying atomic.Bool
+	// Loop only: the writevs, frames and bytes of the current relayWindow.
+	relayWrites, relayFrames, relayBytes int
+}
+
+// The loop decides whether it is relaying once per relayWindow writevs: it
+// is when they carried at most relayFrames frames and relayBytes bytes on
+// average. Batching proper carries tens to hundreds of small frames, or
+// large ones; a loop that lags behind single frames carries a few, and must
+// not count as batching, or it would keep the frames that direct writes
+// could take off it (and lag more).
+const (
+	relayWindow = 32
+	relayFrames = 4
+	relayBytes  = 16 << 10
+)
+
+// countWrite records a writev of frames and n bytes for relaying. Loop only.
+func (ls *loopState) countWrite(frames, n int) {
+	ls.relayWrites++
+	ls.relayFrames += frames
+	ls.relayBytes += n
+	if ls.relayWrites < relayWindow {
+		return
+	}
+	r := ls.relayFrames <= relayFrames*relayWindow && ls.relayBytes <= relayBytes*relayWindow
+	if r != ls.relaying.Load() {
+		ls.relaying.Store(r)
+	}
+	ls.relayWrites, ls.relayFrames, ls.relayBytes = 0, 0, 0
 }
 
 func newLoopState(p *Publisher, l *reactor.Loop) *loopState {
@@ -122,6 +155,7 @@ func (l *link) flushNow() {
 			l.ls.wroteAt.Store(s.p.since()) // see directIdle
 		}
 		frames := s.ring.Frames() // after the write: the headers are in this core's cache now
+		l.ls.countWrite(frames, n)
 		if b := frames > 1; b != l.batching.Load() {
 			l.batching.Store(b)
 		}

@@ -40,7 +40,13 @@ type link struct {
 	// ring's Peek in flight) went to the loop. Written by the writer between
 	// DirectWriter.Begin and Finish(true), read by the loop once Held
 	// reports it (see writeDirect).
-	heldDone int
+	// Both int32, so that the link stays 128 B (a size class): heldDone is
+	// at most one batch or one frame (under 1 GiB).
+	heldDone int32
+	// directNext: µs since Publisher.epoch, wrapping, before which a stream
+	// of a relaying loop writes no more directly (directStreamGap). Read and
+	// written by direct writers between DirectWriter.Begin and Finish.
+	directNext int32
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       int64         // ns since Publisher.epoch (int64s, not time.Time: 32 B less per idle stream)
