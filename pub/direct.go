@@ -48,6 +48,10 @@ func (l *link) writeDirect() bool {
 		return false
 	}
 	now := s.p.since()
+	us := int32(now / int64(time.Microsecond)) // wraps: compared by difference
+	if relaying && us-l.directNext.Load() < 0 {
+		return false
+	}
 	if !ls.directAllowed(now, relaying) {
 		return false
 	}
@@ -55,17 +59,12 @@ func (l *link) writeDirect() bool {
 	if !dw.Begin() {
 		return false
 	}
-	us := int32(now / int64(time.Microsecond)) // wraps: compared by difference
-	if relaying && us-l.directNext < 0 {       // Begin orders this with the last writer's store
-		dw.Finish(false)
-		return false
-	}
 	first, second, busy := s.ring.TryPeekBytes(s.p.batch)
 	if busy || len(first) == 0 {
 		dw.Finish(false)
 		return !busy // empty: the loop wrote them meanwhile
 	}
-	l.directNext = us + int32(directStreamGap/time.Microsecond)
+	l.directNext.Store(us + int32(directStreamGap/time.Microsecond))
 	if !dw.Quiet() { // the loop buffered output, or the connection closed, before our Peek
 		l.giveBack()
 		dw.Finish(false)

@@ -27,9 +27,9 @@ const (
 
 // loopState is a Publisher's state on one event loop. Fields other than the
 // read-only p, loop and tasks are event-loop only, except timer, whose
-// callback only posts a task, and the two atomics at the end. Every Publish
-// reads loop (to post); the fields the loop writes per batch (iov, wroteAt)
-// come last, so that they do not share its cache line.
+// callback only posts a task, and the atomics at the end. Every Publish
+// reads loop (to post); the fields the loop writes per batch (iov, wroteAt,
+// the relay counts) come last, so that they do not share its cache line.
 type loopState struct {
 	p        *Publisher
 	loop     *reactor.Loop

@@ -44,9 +44,10 @@ type link struct {
 	// at most one batch or one frame (under 1 GiB).
 	heldDone int32
 	// directNext: µs since Publisher.epoch, wrapping, before which a stream
-	// of a relaying loop writes no more directly (directStreamGap). Read and
-	// written by direct writers between DirectWriter.Begin and Finish.
-	directNext int32
+	// of a relaying loop writes no more directly (directStreamGap). Read by
+	// publishers, written by direct writers between DirectWriter.Begin and
+	// Finish.
+	directNext atomic.Int32
 
 	conn         *reactor.Conn // nil before OnOpen and after OnClose
 	opened       int64         // ns since Publisher.epoch (int64s, not time.Time: 32 B less per idle stream)
