@@ -9,8 +9,9 @@ import (
 // A stream writes directly only when its last writev carried one frame,
 // its loop is idle and wrote nothing for directIdle, at most once per
 // directGap per loop in bursts of directBurst (docs/pub.md says why). While
-// the loop relays (loopState.relaying), the first two conditions give way
-// to a gap of directStreamGap between a stream's direct writes.
+// the loop relays (loopState.relaying), a stream whose last direct write was
+// directStreamGap ago or more may also write directly when those first two
+// conditions fail.
 const (
 	directIdle      = 50 * time.Microsecond
 	directGap       = 20 * time.Microsecond
@@ -22,10 +23,7 @@ const (
 // Publisher's epoch), or reports false. The rate limit is a virtual
 // scheduling (GCRA) token bucket in one word: directDue is when the bucket
 // will be full again. Any goroutine.
-func (ls *loopState) directAllowed(now int64, relaying bool) bool {
-	if !relaying && now-ls.wroteAt.Load() < int64(directIdle) {
-		return false
-	}
+func (ls *loopState) directAllowed(now int64) bool {
 	tat := ls.directDue.Load()
 	next := max(tat, now) + int64(directGap)
 	return next-now <= directBurst*int64(directGap) && ls.directDue.CompareAndSwap(tat, next)
@@ -41,18 +39,20 @@ func (l *link) writeDirect() bool {
 		return false // the loop comes anyway
 	}
 	s, ls := l.s, l.ls
-	// A busy loop, or one that batched this stream, would batch the frame;
-	// not while it relays single frames, unless this stream writes often.
-	relaying := ls.relaying.Load()
-	if !relaying && (l.batching.Load() || !ls.loop.Idle()) {
-		return false
+	// A busy loop, or one that batched this stream, would batch the frame,
+	// unless it relays single frames and this stream writes seldom.
+	busy, relaying := l.batching.Load() || !ls.loop.Idle(), ls.relaying.Load()
+	if busy && !relaying {
+		return false // before reading the clock: the common case under load
 	}
 	now := s.p.since()
 	us := int32(now / int64(time.Microsecond)) // wraps: compared by difference
-	if relaying && us-l.directNext.Load() < 0 {
-		return false
+	if busy || now-ls.wroteAt.Load() < int64(directIdle) {
+		if !relaying || us-l.directNext.Load() < 0 {
+			return false
+		}
 	}
-	if !ls.directAllowed(now, relaying) {
+	if !ls.directAllowed(now) {
 		return false
 	}
 	dw := l.direct
