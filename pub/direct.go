@@ -29,26 +29,14 @@ func (ls *loopState) directAllowed(now int64) bool {
 	return next-now <= directBurst*int64(directGap) && ls.directDue.CompareAndSwap(tat, next)
 }
 
-// bigFrame: a Publish of a frame this large whose stream waits for its
-// loop's flush writes the stream's buffered frames itself (writeDirect).
-const bigFrame = 32 << 10
-
 // writeDirect writes the stream's buffered frames from the publishing
-// goroutine through the connection's DirectWriter when the stream is idle,
-// or when its loop is behind and the frame just put, of size bytes, is at
-// least bigFrame. It reports true when nothing is left for the loop;
-// otherwise the caller posts the flush. The ring's in-flight bit keeps this
-// and the loop's writev apart; docs/pub.md (Direct writes) tells the rest.
-func (l *link) writeDirect(size int) bool {
+// goroutine through the connection's DirectWriter when the stream is idle.
+// It reports true when nothing is left for the loop; otherwise the caller
+// posts the flush. The ring's in-flight bit keeps this and the loop's writev
+// apart; docs/pub.md (Direct writes) tells the rest.
+func (l *link) writeDirect() bool {
 	if l.flush.Pending() {
-		// The loop comes anyway. But a writev of large frames carries a
-		// few whoever makes it: this goroutine, whose core has just
-		// written the bytes, sends them now rather than leave them for a
-		// loop that is behind (docs/pub.md, Direct writes).
-		if size < bigFrame || !l.direct.Begin() {
-			return false
-		}
-		return l.sendDirect(l.s.p.batch, false, 0)
+		return false // the loop comes anyway
 	}
 	s, ls := l.s, l.ls
 	// A busy loop, or one that batched this stream, would batch the frame,
@@ -67,25 +55,16 @@ func (l *link) writeDirect(size int) bool {
 	if !ls.directAllowed(now) {
 		return false
 	}
-	if !l.direct.Begin() {
+	dw := l.direct
+	if !dw.Begin() {
 		return false
 	}
-	return l.sendDirect(s.p.batch, true, us)
-}
-
-// sendDirect writes up to limit bytes of the stream's frames after a
-// DirectWriter.Begin, and ends it; with paced true it marks the stream's
-// direct write at us (directNext). It reports what writeDirect does.
-func (l *link) sendDirect(limit int, paced bool, us int32) bool {
-	s, dw := l.s, l.direct
-	first, second, busy := s.ring.TryPeekBytes(limit)
+	first, second, busy := s.ring.TryPeekBytes(s.p.batch)
 	if busy || len(first) == 0 {
 		dw.Finish(false)
 		return !busy // empty: the loop wrote them meanwhile
 	}
-	if paced {
-		l.directNext.Store(us + int32(directStreamGap/time.Microsecond))
-	}
+	l.directNext.Store(us + int32(directStreamGap/time.Microsecond))
 	if !dw.Quiet() { // the loop buffered output, or the connection closed, before our Peek
 		l.giveBack()
 		dw.Finish(false)

@@ -106,7 +106,7 @@ func (s *stream) publish(payload []byte) bool {
 		s.lastPub.Store(now)
 	}
 	if l := s.link.Load(); l != nil && s.p.opts.FlushFrequency == 0 {
-		if l.direct == nil || !l.writeDirect(len(payload)) {
+		if l.direct == nil || !l.writeDirect() {
 			// Load again: a direct write may have overlapped a reconnect,
 			// whose first flush then found the frames in flight.
 			if l := s.link.Load(); l != nil {
