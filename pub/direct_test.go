@@ -197,7 +197,7 @@ func TestDirectWriteStress(t *testing.T) {
 			time.Sleep(2 * time.Millisecond) // stall this loop: sockets fill
 		}
 	}})
-	p := newPub(t, url(s), Options{MaxBuffer: 256 << 10, MaxPayload: 32 << 10, Metrics: m, NoDelay: true})
+	p := newPub(t, url(s), Options{MaxBuffer: 512 << 10, MaxPayload: 64 << 10, Metrics: m, NoDelay: true})
 
 	// Writers share keys; a key's sequence numbers are taken under its
 	// lock together with the Publish, so they are published in order.
@@ -207,12 +207,12 @@ func TestDirectWriteStress(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(5, uint64(w)))
-			buf := make([]byte, 32<<10)
+			buf := make([]byte, 64<<10)
 			for i := range perW {
 				k := rng.IntN(keys)
 				size := 13 + rng.IntN(64)
-				if rng.IntN(10) == 0 {
-					size = 13 + rng.IntN(32<<10-13)
+				if rng.IntN(10) == 0 { // a tenth up to 64 KiB
+					size = 13 + rng.IntN(64<<10-13)
 				}
 				keyMu[k].Lock()
 				payload := seqPayload(buf[:size], byte(k), next[k], rng)
