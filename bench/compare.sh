@@ -13,7 +13,7 @@
 #   bench/compare.sh -chart docs/compare               # also docs/compare-throughput.svg, -latency.svg
 #   bench/compare.sh -from /tmp/compare.jsonl -chart /tmp/c   # redraw an earlier run, running nothing
 #
-# Rows: 1x100 100x100 1000x100 10000x100 1x64k latency latency-steady latency-1000 idle. Run with -h for all flags.
+# Rows: 1x100 100x100 1000x100 10000x100 10000x100-mem 1x64k latency latency-steady latency-1000 idle. Run with -h for all flags.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -32,11 +32,14 @@ def line(title, metric, c, vals, hib=True, ratios=True):
         n,s,z,na,g=(vals.get(k) for k in order)
         rs=[ratio(n,z) if n and z else "", ratio(n,na) if n and na else "", ratio(n,g) if n and g else "", ratio(s,n) if s and n else "", ratio(s,g) if s and g else ""]
     print("| %s | %s | %s | %s |"%(title, metric, " | ".join(c), " | ".join(rs)))
-titles={"1x100":"1 stream × 100 B","100x100":"100 streams × 100 B","1000x100":"1,000 streams × 100 B","10000x100":"10,000 streams × 100 B"}
-for row in ["1x100","100x100","1000x100","10000x100"]:
+titles={"1x100":"1 stream × 100 B","100x100":"100 streams × 100 B","1000x100":"1,000 streams × 100 B","10000x100":"10,000 streams × 100 B","10000x100-mem":"10,000 streams × 100 B, nanoQ's MaxBufferTotal 384 MiB (plain Go's memory)"}
+for row in ["1x100","100x100","1000x100","10000x100","10000x100-mem"]:
     if row not in rows: continue
     c,v=cells(row, lambda x: x.get("sub",{}).get("msgs_per_s"), M); line(titles[row],"msgs/s received",c,v)
     c,v=cells(row, loss, lossfmt); line("","loss (published − received)",c,v,ratios=False)
+    if row.startswith("10000x100"):
+        rss=lambda x: (x["pub"]["peak_rss_kib"]/1024, x["sub"]["peak_rss_kib"]/1024) if "pub" in x and "sub" in x else None
+        c,_=cells(row, rss, lambda v:"%d / %d"%v); line("","peak RSS MiB, pub / sub",c,{},ratios=False)
 if "1x64k" in rows:
     c,v=cells("1x64k", lambda x: x.get("sub",{}).get("mb_per_s"), lambda v:"{:,}".format(round(v))); line("1 stream × 64 KiB","MB/s received",c,v)
 for lrow,ltitle in [("latency","latency at 10,000 msgs/s"),("latency-steady","latency at 10,000 msgs/s, steady pacing"),("latency-1000","latency, 1,000 streams at 50,000 msgs/s")]:

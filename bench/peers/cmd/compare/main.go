@@ -142,7 +142,7 @@ func run(c *config) error {
 			}
 			fmt.Fprintf(os.Stderr, "compare: %-8s %-6s ... ", r.id, t.name)
 			t0 := time.Now()
-			*o = runPair(t, url, r.args(c.duration, c.idle), budget, c.verbose)
+			*o = runPair(t, url, r.args(t.name, c.duration, c.idle), budget, c.verbose)
 			status := "ok"
 			if o.err != nil {
 				status = "FAILED"

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nanoq/nq/bench/harness"
 )
@@ -124,7 +125,7 @@ func TestSelectRows(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{name: "all", list: "", want: []string{"1x100", "100x100", "1000x100", "10000x100", "1x64k", "latency", "latency-steady", "latency-1000", "idle"}},
+		{name: "all", list: "", want: []string{"1x100", "100x100", "1000x100", "10000x100", "10000x100-mem", "1x64k", "latency", "latency-steady", "latency-1000", "idle"}},
 		{name: "table order kept", list: "idle,1x100", want: []string{"1x100", "idle"}},
 		{name: "unknown", list: "1x100,nope", wantErr: true},
 	}
@@ -154,5 +155,19 @@ func TestRowSkips(t *testing.T) {
 	}
 	if got := (row{}).skips("zmq"); got != "" {
 		t.Errorf("a row without skip skips zmq: %q", got)
+	}
+}
+
+// TestRowNanoQFlags: a row's nq flags reach both nanoQ transports and no peer.
+func TestRowNanoQFlags(t *testing.T) {
+	rows, err := selectRows("10000x100-mem")
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("selectRows: %v %v", rows, err)
+	}
+	for tr, want := range map[string]bool{"nanoq": true, "nanoq-seed": true, "go": false, "zmq": false} {
+		a := strings.Join(rows[0].args(tr, time.Second, 0), " ")
+		if got := strings.Contains(a, "-buffertotal 402653184"); got != want {
+			t.Errorf("%s: args %q, want -buffertotal: %v", tr, a, want)
+		}
 	}
 }
